@@ -1,0 +1,79 @@
+// Keeps the layers honest: the protocol core stays portable and imports point one way.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, test } from 'node:test';
+
+const sourceRoot = join(process.cwd(), 'src');
+
+function sourceFiles(dir: string): string[] {
+  const files: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) files.push(...sourceFiles(path));
+    else if (name.endsWith('.ts')) files.push(path);
+  }
+  return files;
+}
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specifiers: string[] = [];
+  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g)) {
+    specifiers.push(match[1] as string);
+  }
+  for (const match of text.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)) specifiers.push(match[1] as string);
+  return specifiers;
+}
+
+function layerOf(file: string): string {
+  const rel = relative(sourceRoot, file);
+  const first = rel.split(/[\\/]/)[0] as string;
+  return first.endsWith('.ts') ? '.' : first;
+}
+
+// Which layers each layer may import (besides itself and errors.ts).
+const allowed: Record<string, readonly string[]> = {
+  protocol: [],
+  codecs: [],
+  connection: ['protocol', 'codecs'],
+  node: ['protocol', 'connection'],
+  server: ['protocol', 'connection', 'node', 'codecs'],
+  client: ['protocol', 'connection', 'node', 'codecs'],
+  hub: ['protocol', 'connection', 'node', 'server', 'client', 'codecs'],
+  cli: ['protocol', 'connection', 'node', 'server', 'client', 'hub', 'codecs'],
+};
+
+describe('architecture', () => {
+  const files = sourceFiles(sourceRoot);
+
+  test('src/ has source files to check', () => {
+    assert.ok(files.length > 0);
+  });
+
+  test('protocol core imports nothing from node: or packages (portable sans-I/O core)', () => {
+    for (const file of files.filter((f) => layerOf(f) === 'protocol')) {
+      for (const specifier of importsOf(file)) {
+        assert.ok(specifier.startsWith('.'), `${relative(sourceRoot, file)} imports ${specifier}`);
+      }
+    }
+  });
+
+  test('layers import only the layers below them', () => {
+    for (const file of files) {
+      const layer = layerOf(file);
+      const permitted = allowed[layer];
+      if (!permitted) continue;
+      for (const specifier of importsOf(file)) {
+        if (!specifier.startsWith('.')) continue;
+        const target = join(file, '..', specifier).replace(/\.js$/, '.ts');
+        const targetLayer = layerOf(target);
+        if (targetLayer === layer || targetLayer === '.') continue;
+        assert.ok(
+          permitted.includes(targetLayer),
+          `${relative(sourceRoot, file)} (${layer}) imports ${specifier} (${targetLayer})`,
+        );
+      }
+    }
+  });
+});
