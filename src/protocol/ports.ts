@@ -1,0 +1,16 @@
+/**
+ * Ports: the side effects the portable core needs, filled in by a platform layer (src/node/crypto.ts
+ * on Node). Plain function types so a hot caller (client masks) pays one call and no method lookup.
+ */
+
+/** The 20-byte SHA-1 digest of `input` encoded as UTF-8 (the handshake only ever hashes ASCII). */
+export type Sha1 = (input: string) => Uint8Array;
+
+/** Fills all of `target` with cryptographically strong random bytes (RFC 6455 4.1 and 5.3 need them). */
+export type RandomFill = (target: Uint8Array) => void;
+
+/** Both crypto ports together, for layers that pass them around as one value. */
+export interface CryptoPorts {
+  readonly sha1: Sha1;
+  readonly randomFill: RandomFill;
+}
