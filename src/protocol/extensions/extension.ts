@@ -1,0 +1,18 @@
+/**
+ * The contract between the protocol core and a negotiated per-message extension that uses RSV1
+ * (RFC 7692 permessage-deflate). The core decides when to call it; the extension only transforms bytes.
+ */
+export interface PerMessageExtension {
+  /** The extension token as negotiated, e.g. `permessage-deflate`. */
+  readonly name: string;
+  /**
+   * Inflate one chunk of a compressed message; `end` on the message's last chunk (the extension adds
+   * what RFC 7692 section 7.2.2 strips). Throws ProtocolError on corrupt data and MessageTooBigError
+   * when the output would pass `limit` (bytes still allowed for this message).
+   */
+  decompress(chunk: Buffer, end: boolean, limit: number): Buffer;
+  /** Deflate one whole message (end = true) or one fragment of a streamed message. */
+  compress(data: Buffer, end: boolean): Buffer;
+  /** Release native resources (zlib streams). */
+  dispose(): void;
+}

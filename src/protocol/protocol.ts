@@ -1,0 +1,451 @@
+import { ConnectionClosedError, MessageTooBigError, ProtocolError, WebSocketError } from '../errors.js';
+import {
+  buildClosePayload,
+  CLOSE_ABNORMAL,
+  CLOSE_NO_STATUS,
+  isValidCloseCode,
+  parseClosePayload,
+} from './close-payload.js';
+import type { PerMessageExtension } from './extensions/extension.js';
+import { FrameParser, type FrameParserHandler } from './frame-parser.js';
+import { serializeFrame } from './frame-serializer.js';
+import { type MaskSource, PooledMaskSource } from './mask-source.js';
+import { Opcode } from './opcodes.js';
+import type { MessageType, ProtocolState, Role } from './types.js';
+import { Utf8Validator } from './utf8-validator.js';
+
+export type { MessageType, ProtocolState, Role } from './types.js';
+
+/**
+ * What the core reports, synchronously from inside `receive()`. Callbacks must not throw: an
+ * exception propagates out of `receive()` and leaves the rest of that chunk unread.
+ */
+export interface ProtocolHandler {
+  onMessageStart(type: MessageType): void;
+  /** Zero-copy view of (unmasked, inflated, UTF-8-checked) payload; `end` on the message's last bytes. */
+  onMessageData(chunk: Buffer, end: boolean): void;
+  onPing(payload: Buffer): void;
+  onPong(payload: Buffer): void;
+  /** The peer's Close frame (1005 when it carried no code). The echo, if due, was already output. */
+  onCloseFrame(code: number, reason: string): void;
+  /** Bytes the core decided to send on its own: the close echo, the close that fails a connection. */
+  onOutput(bytes: Buffer): void;
+  /** The connection failed (section 7.1.7). The close frame with error.closeCode was already output. */
+  onFail(error: ProtocolError): void;
+}
+
+export interface ProtocolOptions {
+  role: Role;
+  /** Whole-message limit in bytes (after inflation); default 64 MiB. `Infinity` lifts it. */
+  maxPayload?: number;
+  /** Frames per message; default 65536. */
+  maxFragments?: number;
+  /** Outgoing frames are split at this payload size; 0 = never (default). */
+  fragmentSize?: number;
+  /** The negotiated RSV1 extension (permessage-deflate). */
+  extension?: PerMessageExtension | null;
+  /** Client masks; tests pass a fixed one. Default: PooledMaskSource over WebCrypto. */
+  maskSource?: MaskSource;
+}
+
+export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
+export const DEFAULT_MAX_FRAGMENTS = 65536;
+
+/** No message in progress (the value of the message opcode fields between messages). */
+const NONE = 0;
+
+function checkLimit(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value < min) {
+    throw new WebSocketError('ERR_INVALID_ARGUMENT', `${name} must be a number >= ${min}`);
+  }
+  return value;
+}
+
+function typeOpcode(type: MessageType): number {
+  if (type === 'text') return Opcode.text;
+  if (type === 'binary') return Opcode.binary;
+  throw new WebSocketError('ERR_INVALID_ARGUMENT', `unknown message type ${String(type)}`);
+}
+
+function checkData(data: unknown): asserts data is Buffer {
+  if (!(data instanceof Uint8Array)) {
+    throw new WebSocketError('ERR_INVALID_ARGUMENT', 'payload must be a Buffer or Uint8Array');
+  }
+}
+
+/**
+ * The sans-I/O RFC 6455 core: bytes in through `receive()`, events out through the handler, frames
+ * out into caller arrays. No sockets, timers or promises: the I/O layer owns those.
+ */
+export class Protocol implements FrameParserHandler {
+  readonly #handler: ProtocolHandler;
+  readonly #parser: FrameParser;
+  readonly #isServer: boolean;
+  readonly #maxPayload: number;
+  readonly #maxFragments: number;
+  readonly #fragmentSize: number;
+  readonly #extension: PerMessageExtension | null;
+  #maskSource: MaskSource | null;
+
+  #closeSent = false;
+  #closeReceived = false;
+  #failed = false;
+  /** The code reported to ConnectionClosedError once closing: received, else sent, else 1006. */
+  #closeCode = CLOSE_ABNORMAL;
+  #closeReason = '';
+
+  // The incoming message.
+  #messageOpcode: number = NONE;
+  #messageCompressed = false;
+  /** Bytes of the message so far: declared frame lengths, or inflated bytes when compressed. */
+  #messageLength = 0;
+  #fragments = 0;
+  readonly #utf8 = new Utf8Validator();
+
+  // The outgoing fragmented message (frameFragment).
+  #sendingOpcode: number = NONE;
+  #sendingCompressed = false;
+
+  readonly #output: Buffer[] = [];
+
+  constructor(handler: ProtocolHandler, options: ProtocolOptions) {
+    if (options.role !== 'client' && options.role !== 'server') {
+      throw new WebSocketError('ERR_INVALID_ARGUMENT', `role must be 'client' or 'server'`);
+    }
+    this.#handler = handler;
+    this.#isServer = options.role === 'server';
+    this.#maxPayload = checkLimit('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, 0);
+    this.#maxFragments = checkLimit('maxFragments', options.maxFragments, DEFAULT_MAX_FRAGMENTS, 1);
+    this.#fragmentSize = checkLimit('fragmentSize', options.fragmentSize, 0, 0);
+    this.#extension = options.extension ?? null;
+    this.#maskSource = options.maskSource ?? null;
+    this.#parser = new FrameParser(this);
+  }
+
+  get state(): ProtocolState {
+    if (this.#failed || (this.#closeSent && this.#closeReceived)) return 'closed';
+    if (this.#closeSent || this.#closeReceived) return 'closing';
+    return 'open';
+  }
+
+  get closeSent(): boolean {
+    return this.#closeSent;
+  }
+
+  get closeReceived(): boolean {
+    return this.#closeReceived;
+  }
+
+  /** Feed bytes from the peer. Never throws for anything a peer sends; faults arrive as `onFail`. */
+  receive(chunk: Buffer): void {
+    this.#parser.parse(chunk);
+  }
+
+  // ---- FrameParserHandler: incoming frames ---------------------------------------------------
+
+  /** @internal Validates a header before any payload byte is accepted (RFC 6455 section 5). */
+  onFrameHeader(parser: FrameParser): void {
+    const opcode = parser.opcode;
+    // Section 5.2: RSV2/RSV3 MUST be 0 unless an extension defines them (none we support does).
+    if (parser.rsv2 || parser.rsv3) {
+      this.#fail('reserved bit RSV2 or RSV3 set', 1002);
+      return;
+    }
+    // Section 5.1: a server MUST close on an unmasked frame; a client MUST close on a masked one.
+    if (parser.masked !== this.#isServer) {
+      this.#fail(this.#isServer ? 'unmasked frame from a client' : 'masked frame from a server', 1002);
+      return;
+    }
+    if ((opcode & 0x8) !== 0) {
+      // Section 5.2: reserved control opcodes 0xB-0xF fail the connection.
+      if (opcode > Opcode.pong) {
+        this.#fail(`reserved opcode 0x${opcode.toString(16)}`, 1002);
+        return;
+      }
+      // RFC 7692 section 6.1: RSV1 means "compressed" and only on a data message's first frame.
+      if (parser.rsv1) {
+        this.#fail('RSV1 set on a control frame', 1002);
+        return;
+      }
+      // Section 5.5: control frames MUST NOT be fragmented and carry at most 125 bytes.
+      if (!parser.fin) {
+        this.#fail('fragmented control frame', 1002);
+        return;
+      }
+      if (parser.payloadLength > 125) {
+        this.#fail('control frame payload over 125 bytes', 1002);
+        return;
+      }
+      return;
+    }
+    if (opcode === Opcode.continuation) {
+      // Section 5.4: a continuation frame only continues a fragmented message.
+      if (this.#messageOpcode === NONE) {
+        this.#fail('continuation frame without a message', 1002);
+        return;
+      }
+      // RFC 7692 section 6.1: RSV1 is set on the first frame of a message only.
+      if (parser.rsv1) {
+        this.#fail('RSV1 set on a continuation frame', 1002);
+        return;
+      }
+    } else {
+      if (opcode > Opcode.binary) {
+        this.#fail(`reserved opcode 0x${opcode.toString(16)}`, 1002);
+        return;
+      }
+      // Section 5.4: fragments of one message MUST NOT be interleaved with another data message.
+      if (this.#messageOpcode !== NONE) {
+        this.#fail('new data message inside a fragmented one', 1002);
+        return;
+      }
+      // Section 5.2: RSV1 MUST be 0 unless a negotiated extension defines it.
+      if (parser.rsv1 && this.#extension === null) {
+        this.#fail('RSV1 set without an extension', 1002);
+        return;
+      }
+      this.#messageOpcode = opcode;
+      this.#messageCompressed = parser.rsv1;
+      this.#messageLength = 0;
+      this.#fragments = 0;
+    }
+    // Section 10.4: limits are decided from the header, before a byte of payload is buffered.
+    if (++this.#fragments > this.#maxFragments) {
+      this.#failWith(
+        new MessageTooBigError(`message has more than ${this.#maxFragments} fragments`, this.#maxFragments),
+      );
+      return;
+    }
+    if (!this.#messageCompressed) {
+      const length = this.#messageLength + parser.payloadLength;
+      if (length > this.#maxPayload) {
+        this.#failWith(new MessageTooBigError(`message exceeds ${this.#maxPayload} bytes`, this.#maxPayload));
+        return;
+      }
+      this.#messageLength = length;
+    }
+    if (opcode !== Opcode.continuation) {
+      this.#handler.onMessageStart(opcode === Opcode.text ? 'text' : 'binary');
+    }
+  }
+
+  /** @internal */
+  onFramePayload(payload: Buffer, frameEnd: boolean): void {
+    const parser = this.#parser;
+    const opcode = parser.opcode;
+    if ((opcode & 0x8) !== 0) {
+      if (opcode === Opcode.ping) this.#handler.onPing(payload);
+      else if (opcode === Opcode.pong) this.#handler.onPong(payload);
+      else this.#receiveClose(payload);
+      return;
+    }
+    const end = frameEnd && parser.fin;
+    if (this.#messageCompressed) {
+      if (payload.length === 0 && !end) return;
+      const limit = this.#maxPayload - this.#messageLength;
+      try {
+        payload = this.#extension!.decompress(payload, end, limit);
+      } catch (error) {
+        this.#failWith(
+          error instanceof ProtocolError
+            ? error
+            : new ProtocolError('decompression failed', 1011, 'ERR_EXTENSION', { cause: error }),
+        );
+        return;
+      }
+      this.#messageLength += payload.length;
+      if (this.#messageLength > this.#maxPayload) {
+        this.#failWith(new MessageTooBigError(`message exceeds ${this.#maxPayload} bytes`, this.#maxPayload));
+        return;
+      }
+    }
+    if (this.#messageOpcode === Opcode.text) {
+      // Section 8.1: fail with 1007 as soon as the text stops being UTF-8, not at the message's end.
+      const utf8 = this.#utf8;
+      if (!utf8.write(payload) || (end && !utf8.end())) {
+        utf8.reset();
+        this.#fail('text message is not valid UTF-8', 1007);
+        return;
+      }
+    }
+    if (end) this.#messageOpcode = NONE;
+    if (end || payload.length > 0) this.#handler.onMessageData(payload, end);
+  }
+
+  /** @internal */
+  onFrameError(error: ProtocolError): void {
+    this.#failWith(error);
+  }
+
+  #receiveClose(payload: Buffer): void {
+    let code: number;
+    let reason: string;
+    try {
+      // Section 5.5.1 and 7.4: a 1-byte body or a code not allowed on the wire fails with 1002,
+      // a reason that is not UTF-8 with 1007.
+      ({ code, reason } = parseClosePayload(payload));
+    } catch (error) {
+      this.#failWith(error as ProtocolError);
+      return;
+    }
+    this.#closeReceived = true;
+    // Section 5.5.1: after the Close, the peer sends nothing more; ignore whatever follows.
+    this.#parser.stop();
+    if (!this.#closeSent) {
+      this.#closeCode = code;
+      this.#closeReason = reason;
+      // Section 5.5.1: an endpoint that receives a Close and has not sent one MUST send one in
+      // response, echoing the status code (section 7.4.1: 1005 is never sent, so an empty body).
+      this.#closeSent = true;
+      this.#emit(Opcode.close, buildClosePayload(code === CLOSE_NO_STATUS ? undefined : code));
+    }
+    this.#handler.onCloseFrame(code, reason);
+  }
+
+  #fail(message: string, closeCode: number): void {
+    this.#failWith(new ProtocolError(message, closeCode));
+  }
+
+  /** Section 7.1.7, Fail the WebSocket Connection: send a Close with the code unless one was sent. */
+  #failWith(error: ProtocolError): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#parser.stop();
+    this.#messageOpcode = NONE;
+    if (!this.#closeSent) {
+      this.#closeSent = true;
+      // Section 7.4.1: 1005, 1006 and 1015 MUST NOT be sent; an extension's odd code becomes 1002.
+      const code = isValidCloseCode(error.closeCode) ? error.closeCode : 1002;
+      this.#closeCode = code;
+      this.#emit(Opcode.close, buildClosePayload(code));
+    }
+    this.#handler.onFail(error);
+  }
+
+  /** Frame a control frame the core sends on its own and hand it to onOutput. */
+  #emit(opcode: number, payload: Uint8Array): void {
+    const output = this.#output;
+    serializeFrame(opcode, true, false, payload, this.#nextMask(), output);
+    for (let i = 0; i < output.length; i++) this.#handler.onOutput(output[i]!);
+    output.length = 0;
+  }
+
+  // ---- Outgoing frames -------------------------------------------------------------------------
+
+  #nextMask(): Uint8Array | null {
+    if (this.#isServer) return null;
+    // Section 5.3: a fresh, unpredictable mask for every client frame.
+    this.#maskSource ??= new PooledMaskSource();
+    return this.#maskSource.next();
+  }
+
+  /** Section 5.5.1: after sending a Close, an endpoint MUST NOT send any more data frames. */
+  #checkCanSendData(): void {
+    if (this.#closeSent) {
+      throw new ConnectionClosedError('a close frame was already sent', this.#closeCode, this.#closeReason);
+    }
+  }
+
+  #frameData(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean, out: Buffer[]): number {
+    const size = this.#fragmentSize;
+    const length = payload.length;
+    if (size === 0 || length <= size)
+      return serializeFrame(opcode, fin, rsv1, payload, this.#nextMask(), out);
+    let total = 0;
+    for (let offset = 0; ; offset += size) {
+      const endOffset = Math.min(offset + size, length);
+      const last = endOffset === length;
+      const first = offset === 0;
+      total += serializeFrame(
+        first ? opcode : Opcode.continuation,
+        fin && last,
+        first && rsv1,
+        payload.subarray(offset, endOffset),
+        this.#nextMask(),
+        out,
+      );
+      if (last) return total;
+    }
+  }
+
+  /**
+   * Frame a whole message into `out` (split at `fragmentSize` if set); returns the bytes appended.
+   * `compress` deflates it when an extension was negotiated (ignored otherwise). Unmasked payloads
+   * over 2 KiB are referenced, not copied: do not change `data` until it was written.
+   */
+  frameMessage(type: MessageType, data: Buffer, out: Buffer[], compress = false): number {
+    this.#checkCanSendData();
+    const opcode = typeOpcode(type);
+    checkData(data);
+    if (this.#sendingOpcode !== NONE) {
+      // Section 5.4: fragments of different messages MUST NOT be interleaved.
+      throw new WebSocketError('ERR_INVALID_ARGUMENT', 'a fragmented message is being sent');
+    }
+    if (compress && this.#extension !== null) {
+      return this.#frameData(opcode, this.#extension.compress(data, true), true, true, out);
+    }
+    return this.#frameData(opcode, data, true, false, out);
+  }
+
+  /**
+   * Frame one fragment of a streamed message. The first call picks the type and whether the message
+   * is compressed; later calls must pass the same type; `fin` ends the message.
+   */
+  frameFragment(type: MessageType, chunk: Buffer, fin: boolean, out: Buffer[], compress = false): number {
+    this.#checkCanSendData();
+    const opcode = typeOpcode(type);
+    checkData(chunk);
+    let frameOpcode: number;
+    let rsv1 = false;
+    if (this.#sendingOpcode === NONE) {
+      frameOpcode = opcode;
+      rsv1 = compress && this.#extension !== null;
+      this.#sendingOpcode = opcode;
+      this.#sendingCompressed = rsv1;
+    } else if (this.#sendingOpcode !== opcode) {
+      throw new WebSocketError('ERR_INVALID_ARGUMENT', `a ${type} fragment inside a message of another type`);
+    } else {
+      frameOpcode = Opcode.continuation;
+    }
+    const payload = this.#sendingCompressed ? this.#extension!.compress(chunk, fin) : chunk;
+    if (fin) this.#sendingOpcode = NONE;
+    return this.#frameData(frameOpcode, payload, fin, rsv1, out);
+  }
+
+  /** Frame a Ping (section 5.5.2; at most 125 bytes). Allowed until the close handshake completes. */
+  framePing(payload: Buffer, out: Buffer[]): number {
+    return this.#frameControl(Opcode.ping, payload, out);
+  }
+
+  /** Frame a Pong (section 5.5.3; at most 125 bytes). Allowed until the close handshake completes. */
+  framePong(payload: Buffer, out: Buffer[]): number {
+    return this.#frameControl(Opcode.pong, payload, out);
+  }
+
+  #frameControl(opcode: number, payload: Buffer, out: Buffer[]): number {
+    if (this.state === 'closed') {
+      throw new ConnectionClosedError('the connection is closed', this.#closeCode, this.#closeReason);
+    }
+    checkData(payload);
+    // Section 5.5: all control frames MUST have a payload length of 125 bytes or less.
+    if (payload.length > 125) {
+      throw new WebSocketError('ERR_INVALID_ARGUMENT', 'control frame payload over 125 bytes');
+    }
+    return serializeFrame(opcode, true, false, payload, this.#nextMask(), out);
+  }
+
+  /**
+   * Frame our Close (section 5.5.1). `code` undefined sends an empty body. Throws
+   * WebSocketError(ERR_INVALID_ARGUMENT) for a code that may not be sent (1005, 1006, 1015, ...) or a
+   * reason over 123 bytes, and ConnectionClosedError when a Close was already sent (or echoed).
+   */
+  frameClose(code: number | undefined, reason: string, out: Buffer[]): number {
+    this.#checkCanSendData();
+    const payload = buildClosePayload(code, reason);
+    this.#closeSent = true;
+    this.#closeCode = code ?? CLOSE_NO_STATUS;
+    this.#closeReason = reason;
+    return serializeFrame(Opcode.close, true, false, payload, this.#nextMask(), out);
+  }
+}
