@@ -1,0 +1,124 @@
+// One run: a fresh server, a fresh load generator, the generator's lifecycle, and the server-side
+// samples around it (memory for idle, RSS under load for the rest).
+import { readFileSync } from 'node:fs';
+import { GeneratorProcess } from './generator-process.js';
+import type { Check, Opened } from './load-job.js';
+import type { Profile, Scenario } from './scenarios.js';
+import type { ServerSpec } from './server-catalog.js';
+import { type MemorySample, ServerProcess } from './server-process.js';
+
+export interface RunResult {
+  scenario: string;
+  server: string;
+  round: number;
+  ok: boolean;
+  metrics: Record<string, number>;
+  opened?: Opened;
+  check?: Check;
+  error?: string;
+}
+
+const kibibyte = 1024;
+const mebibyte = 1024 * 1024;
+
+/** Current and peak RSS from /proc, without a collection (the figure a process really holds). */
+function procRss(pid: number): { rss: number; peak: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /VmRSS:\s+(\d+) kB/.exec(status);
+    const peak = /VmHWM:\s+(\d+) kB/.exec(status);
+    if (rss === null || peak === null) return null;
+    return { rss: Number(rss[1]) * kibibyte, peak: Number(peak[1]) * kibibyte };
+  } catch {
+    return null;
+  }
+}
+
+/** Opens and closes a few connections so lazily loaded code is not charged to the measured ones. */
+async function warmUp(scenario: Scenario, server: ServerProcess, spec: ServerSpec): Promise<void> {
+  const generator = new GeneratorProcess();
+  try {
+    const job = scenario.job('smoke', { port: server.port, replyFraming: spec.replyFraming }, false);
+    await generator.start(job, 30_000);
+    await generator.go(30_000);
+    await generator.finish(30_000);
+  } finally {
+    await generator.stop();
+  }
+  // Let the server see the closes.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+}
+
+export async function runScenario(
+  scenario: Scenario,
+  spec: ServerSpec,
+  profile: Profile,
+  round: number,
+  verify: boolean,
+): Promise<RunResult> {
+  const result: RunResult = { scenario: scenario.name, server: spec.name, round, ok: false, metrics: {} };
+  const launch = spec.launch(scenario.mode, scenario.compress);
+  if (launch === null) {
+    result.error = `${spec.name} has no ${scenario.mode}${scenario.compress ? '+compress' : ''} mode`;
+    return result;
+  }
+  let server: ServerProcess | null = null;
+  let generator: GeneratorProcess | null = null;
+  try {
+    server = await ServerProcess.start(launch);
+    const job = scenario.job(profile, { port: server.port, replyFraming: spec.replyFraming }, verify);
+    const idle = job.kind === 'idle';
+    let baseline: MemorySample | null = null;
+    if (idle) {
+      await warmUp(scenario, server, spec);
+      baseline = await server.memory();
+    }
+    generator = new GeneratorProcess();
+    const opened = await generator.start(job, 120_000);
+    result.opened = opened;
+    result.metrics.handshakesPerSecond = opened.handshakesPerSecond;
+    if (baseline !== null) {
+      const loaded = await server.memory();
+      const per = (after: number, before: number): number => (after - before) / opened.connections / kibibyte;
+      result.metrics.rssPerConnectionKiB = per(loaded.rss, baseline.rss);
+      result.metrics.heapPerConnectionKiB = per(loaded.heapUsed, baseline.heapUsed);
+      result.metrics.externalPerConnectionKiB = per(loaded.external, baseline.external);
+      result.metrics.serverRssMiB = loaded.rss / mebibyte;
+      result.metrics.baselineRssMiB = baseline.rss / mebibyte;
+    }
+    const measured = await generator.go(job.warmupMs + job.measureMs + 60_000);
+    if (!idle) {
+      const rss = server.pid === undefined ? null : procRss(server.pid);
+      if (rss !== null) {
+        result.metrics.serverRssMiB = rss.rss / mebibyte;
+        result.metrics.serverPeakRssMiB = rss.peak / mebibyte;
+      }
+    }
+    for (const [key, value] of Object.entries(measured)) {
+      if (typeof value === 'number' && key !== 'seconds') result.metrics[key] = value;
+    }
+    if (measured.latencyMicros !== undefined) {
+      result.metrics.p50Micros = measured.latencyMicros.p50;
+      result.metrics.p99Micros = measured.latencyMicros.p99;
+      result.metrics.p999Micros = measured.latencyMicros.p999;
+      result.metrics.maxMicros = measured.latencyMicros.max;
+    }
+    result.metrics.seconds = measured.seconds;
+    const check = await generator.finish(60_000);
+    result.check = check;
+    result.ok = check.ok;
+    if (!check.ok) result.error = `reply check failed: ${check.detail}`;
+    if (!server.running) {
+      result.ok = false;
+      result.error = `server exited during the run ${server.errors}`;
+    }
+  } catch (error) {
+    result.error = error instanceof Error ? error.message : String(error);
+    if (server !== null && server.errors !== '')
+      result.error += `\nserver stderr: ${server.errors.split('\n').slice(-3).join('\n')}`;
+  } finally {
+    await generator?.stop();
+    await server?.stop();
+  }
+  return result;
+}

@@ -1,0 +1,251 @@
+// The scenarios of issue 6, each in three sizes: `full` (the issue's figures), `quick` (a minute or two
+// for all of them) and `smoke` (a second each, for the test that keeps the suite from rotting).
+import type { ServerMode } from '../servers/server-options.js';
+import type { LoadJob, ReplyFraming } from './load-job.js';
+import type { ServerName } from './server-catalog.js';
+
+export type ScenarioName =
+  | 'echo-small'
+  | 'echo-16k'
+  | 'echo-1m'
+  | 'fan-out'
+  | 'idle'
+  | 'idle-max'
+  | 'deflate'
+  | 'latency';
+
+export type Profile = 'full' | 'quick' | 'smoke';
+
+/** A figure a scenario reports: `key` into a run's metrics. */
+export interface MetricSpec {
+  key: string;
+  label: string;
+  unit: string;
+  higherIsBetter: boolean;
+  digits: number;
+}
+
+export interface Scenario {
+  name: ScenarioName;
+  description: string;
+  mode: ServerMode;
+  compress: boolean;
+  /** Servers that take no part (the raw echo cannot negotiate compression). */
+  excludes: readonly ServerName[];
+  /** The first metric is the headline. */
+  metrics: readonly MetricSpec[];
+  /** In the default run (`idle-max` is asked for by name: it holds ~20,000 sockets per process). */
+  byDefault: boolean;
+  job(profile: Profile, target: { port: number; replyFraming: ReplyFraming }, verify: boolean): LoadJob;
+}
+
+interface Timing {
+  warmupMs: number;
+  measureMs: number;
+}
+
+const timings: Record<Profile, Timing> = {
+  full: { warmupMs: 1000, measureMs: 3000 },
+  quick: { warmupMs: 500, measureMs: 1500 },
+  smoke: { warmupMs: 100, measureMs: 400 },
+};
+
+function pick<T>(profile: Profile, full: T, quick: T, smoke: T): T {
+  return profile === 'full' ? full : profile === 'quick' ? quick : smoke;
+}
+
+const messagesPerSecond: MetricSpec = {
+  key: 'messagesPerSecond',
+  label: 'msg/s',
+  unit: 'msg/s',
+  higherIsBetter: true,
+  digits: 0,
+};
+const mebibytesPerSecond: MetricSpec = {
+  key: 'mebibytesPerSecond',
+  label: 'MiB/s',
+  unit: 'MiB/s',
+  higherIsBetter: true,
+  digits: 0,
+};
+const serverRss: MetricSpec = {
+  key: 'serverRssMiB',
+  label: 'server RSS MiB',
+  unit: 'MiB',
+  higherIsBetter: false,
+  digits: 1,
+};
+
+function echo(
+  name: ScenarioName,
+  description: string,
+  sizes: Record<Profile, [number, number]>,
+  payloadSize: number,
+  headline: MetricSpec,
+): Scenario {
+  return {
+    name,
+    description,
+    mode: 'echo',
+    compress: false,
+    excludes: [],
+    metrics:
+      headline === messagesPerSecond
+        ? [messagesPerSecond, mebibytesPerSecond, serverRss]
+        : [headline, messagesPerSecond, serverRss],
+    byDefault: true,
+    job: (profile, target, verify) => ({
+      kind: 'echo',
+      host: '127.0.0.1',
+      port: target.port,
+      replyFraming: target.replyFraming,
+      ...timings[profile],
+      verify,
+      connections: sizes[profile][0],
+      inFlight: sizes[profile][1],
+      payloadSize,
+    }),
+  };
+}
+
+function idle(
+  name: ScenarioName,
+  counts: Record<Profile, number>,
+  sources: number,
+  byDefault: boolean,
+): Scenario {
+  return {
+    name,
+    description: `${counts.full.toLocaleString('en-US')} idle connections from ${sources} loopback source address${sources > 1 ? 'es' : ''}: server memory per connection over its baseline, handshakes/s while opening`,
+    mode: 'echo',
+    compress: false,
+    excludes: [],
+    metrics: [
+      { key: 'rssPerConnectionKiB', label: 'RSS KiB/conn', unit: 'KiB', higherIsBetter: false, digits: 2 },
+      { key: 'heapPerConnectionKiB', label: 'heap KiB/conn', unit: 'KiB', higherIsBetter: false, digits: 2 },
+      {
+        key: 'externalPerConnectionKiB',
+        label: 'external KiB/conn',
+        unit: 'KiB',
+        higherIsBetter: false,
+        digits: 2,
+      },
+      { key: 'handshakesPerSecond', label: 'handshakes/s', unit: '/s', higherIsBetter: true, digits: 0 },
+    ],
+    byDefault,
+    job: (profile, target, verify) => ({
+      kind: 'idle',
+      host: '127.0.0.1',
+      port: target.port,
+      replyFraming: target.replyFraming,
+      ...timings[profile],
+      verify,
+      connections: counts[profile],
+      concurrency: 64,
+      localAddresses: Array.from({ length: sources }, (_, index) => `127.0.0.${index + 1}`),
+    }),
+  };
+}
+
+export const scenarios: readonly Scenario[] = [
+  echo(
+    'echo-small',
+    '64 B binary echo, 100 connections x 32 in flight',
+    { full: [100, 32], quick: [100, 32], smoke: [4, 4] },
+    64,
+    messagesPerSecond,
+  ),
+  echo(
+    'echo-16k',
+    '16 KiB binary echo, 50 connections x 8 in flight',
+    { full: [50, 8], quick: [50, 8], smoke: [2, 2] },
+    16 * 1024,
+    mebibytesPerSecond,
+  ),
+  echo(
+    'echo-1m',
+    '1 MiB binary echo, 10 connections x 2 in flight',
+    { full: [10, 2], quick: [10, 2], smoke: [2, 1] },
+    1024 * 1024,
+    mebibytesPerSecond,
+  ),
+  {
+    name: 'fan-out',
+    description: '128 B binary from 1 publisher to 2,000 subscribers on a broadcast server; deliveries/s',
+    mode: 'broadcast',
+    compress: false,
+    excludes: [],
+    metrics: [
+      { key: 'deliveriesPerSecond', label: 'deliveries/s', unit: '/s', higherIsBetter: true, digits: 0 },
+      serverRss,
+    ],
+    byDefault: true,
+    job: (profile, target, verify) => ({
+      kind: 'fan-out',
+      host: '127.0.0.1',
+      port: target.port,
+      replyFraming: target.replyFraming,
+      ...timings[profile],
+      verify,
+      subscribers: pick(profile, 2000, 2000, 20),
+      window: pick(profile, 16, 16, 4),
+      payloadSize: 128,
+    }),
+  },
+  idle('idle', { full: 10_000, quick: 2_000, smoke: 50 }, 1, true),
+  // One process may hold up to the hard open-file limit (20,000 here); both ends need a descriptor each.
+  idle('idle-max', { full: 19_500, quick: 19_500, smoke: 60 }, 4, false),
+  {
+    name: 'deflate',
+    description: '4 KiB JSON-like text echo with permessage-deflate, 50 connections x 4 in flight',
+    mode: 'echo',
+    compress: true,
+    excludes: ['raw'],
+    metrics: [
+      messagesPerSecond,
+      serverRss,
+      { key: 'serverPeakRssMiB', label: 'peak RSS MiB', unit: 'MiB', higherIsBetter: false, digits: 1 },
+    ],
+    byDefault: true,
+    job: (profile, target, verify) => ({
+      kind: 'deflate',
+      host: '127.0.0.1',
+      port: target.port,
+      replyFraming: target.replyFraming,
+      ...timings[profile],
+      verify,
+      connections: pick(profile, 50, 50, 4),
+      inFlight: pick(profile, 4, 4, 2),
+      payloadSize: 4096,
+    }),
+  },
+  {
+    name: 'latency',
+    description: '64 B echo round trips at a fixed 10,000 msg/s over 10 connections (open loop, 1 ms tick)',
+    mode: 'echo',
+    compress: false,
+    excludes: [],
+    metrics: [
+      { key: 'p99Micros', label: 'p99 µs', unit: 'µs', higherIsBetter: false, digits: 0 },
+      { key: 'p50Micros', label: 'p50 µs', unit: 'µs', higherIsBetter: false, digits: 0 },
+      { key: 'p999Micros', label: 'p99.9 µs', unit: 'µs', higherIsBetter: false, digits: 0 },
+      { key: 'achievedRate', label: 'achieved msg/s', unit: 'msg/s', higherIsBetter: true, digits: 0 },
+    ],
+    byDefault: true,
+    job: (profile, target, verify) => ({
+      kind: 'latency',
+      host: '127.0.0.1',
+      port: target.port,
+      replyFraming: target.replyFraming,
+      ...timings[profile],
+      verify,
+      connections: pick(profile, 10, 10, 2),
+      rate: pick(profile, 10_000, 10_000, 500),
+      payloadSize: 64,
+    }),
+  },
+];
+
+export function scenarioNamed(name: string): Scenario | undefined {
+  return scenarios.find((scenario) => scenario.name === name);
+}
