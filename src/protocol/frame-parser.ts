@@ -208,7 +208,7 @@ export class FrameParser {
     const position = this.#position;
     const remaining = this.payloadLength - this.#consumed;
     const available = chunk.length - position;
-    const take = available < remaining ? available : remaining;
+    const take = Math.min(available, remaining);
     const view = chunk.subarray(position, position + take);
     if (this.masked) applyMask(view, this.mask, this.#consumed);
     this.#position = position + take;
