@@ -169,6 +169,8 @@ export class RecordingHandler implements ProtocolHandler {
           return `output ${toHex(event.bytes)}`;
         case 'fail':
           return `fail ${event.error.closeCode}`;
+        default:
+          return 'unknown';
       }
     });
   }
