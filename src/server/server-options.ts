@@ -1,0 +1,111 @@
+// The options of WebSocketServer and the values its hooks exchange.
+import type { TlsOptions } from 'node:tls';
+import type { Connection } from '../connection/connection.js';
+import type { ConnectionOptions } from '../connection/connection-options.js';
+import type { PerMessageDeflateOptions } from '../protocol/extensions/permessage-deflate.js';
+
+/** The upgrade request as the hooks see it. Header names are lower-case, repeated fields joined by ", ". */
+export interface HandshakeRequest {
+  readonly method: string;
+  /** The request-target as sent, e.g. `/chat?room=1`. */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  /** Whether the request came over TLS. */
+  readonly secure: boolean;
+}
+
+/** A refusal from `authorize`: any 4xx/5xx status, extra headers and a text body. */
+export interface HandshakeRefusal {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** text/plain; the status's reason phrase when omitted. */
+  readonly body?: string;
+}
+
+/**
+ * `true` or `undefined` accepts; `false` refuses with 401; a refusal object refuses with its status.
+ * A thrown HandshakeError refuses with its status and headers; any other throw refuses with 500.
+ */
+export type AuthorizeResult = boolean | undefined | HandshakeRefusal;
+
+export type Authorize = (request: HandshakeRequest) => AuthorizeResult | Promise<AuthorizeResult>;
+
+/** Chooses one of the offered subprotocols (client preference order), or undefined for none. */
+export type SelectSubprotocol = (offered: readonly string[], request: HandshakeRequest) => string | undefined;
+
+/** Which connection options a server passes on to each Connection (the rest it decides itself). */
+export type ServerConnectionOptions = Omit<
+  ConnectionOptions,
+  'role' | 'protocol' | 'extensions' | 'extension' | 'request' | 'head'
+>;
+
+export interface WebSocketServerOptions {
+  /** Receives every connection once its 101 response is written. */
+  onConnection?: (connection: Connection) => void;
+  /**
+   * Which request paths this server upgrades: an exact pathname (the query is ignored) or a
+   * predicate. Other paths get 404 (with `attach`, other servers sharing the http server get them).
+   */
+  path?: string | ((pathname: string, request: HandshakeRequest) => boolean);
+  /**
+   * Browser origins allowed (RFC 6455 10.2): a list of serialized origins such as
+   * `https://example.com` (compared case-insensitively), or a function. With a list, a request
+   * without Origin (a non-browser client) is allowed; a function decides that itself. Refusal is 403.
+   */
+  origins?: readonly string[] | ((origin: string | undefined, request: HandshakeRequest) => boolean);
+  /** May refuse the upgrade with any status, headers and body before the 101 is sent. May be async. */
+  authorize?: Authorize;
+  /**
+   * Subprotocol choice: the server's list in its order of preference (the first one the client also
+   * offered wins) or a function. Default: none is chosen.
+   */
+  subprotocols?: readonly string[] | SelectSubprotocol;
+  /**
+   * Milliseconds from accepting a socket (with `listen`) or from `handleUpgrade` until the 101 is
+   * written, `authorize` included. Default 10 000: a request head is one packet from any real client
+   * and a TLS handshake a few round trips, so 10 s is generous on bad mobile links while bounding
+   * how long a slow or silent peer (slowloris) can hold a socket and its parser.
+   */
+  handshakeTimeout?: number;
+  /** Largest request head read by `listen` (request line and headers). Default 8192; more -> 431. */
+  maxHeaderBytes?: number;
+  /** Largest message accepted, after inflation; more fails the connection with 1009. Default: the protocol's. */
+  maxPayload?: number;
+  /**
+   * permessage-deflate (RFC 7692): `true` for the defaults, options to tune it, false/undefined to
+   * decline every offer. Passed to the extension negotiation in negotiate-extensions.ts.
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Options for every Connection (close timeout, buffer limits, heartbeat, ...). */
+  connection?: ServerConnectionOptions;
+  /** TLS options for `listen` (key, cert, ...): the server then speaks wss://. */
+  tls?: TlsOptions;
+  /** Diagnostics: a socket error or a hook that threw. The server itself never throws for these. */
+  onError?: (error: Error) => void;
+}
+
+export interface ServerCloseOptions {
+  /** The close code sent to every open connection. Default 1001 (going away, RFC 6455 7.4.1). */
+  code?: number;
+  reason?: string;
+  /** Milliseconds to wait for close handshakes before terminating the rest. Default 5000. */
+  timeout?: number;
+}
+
+/** Counters for what the server absorbed instead of throwing. */
+export interface ServerStats {
+  /** Upgrades completed (101 sent). */
+  upgrades: number;
+  /** Handshakes refused with an HTTP error status. */
+  refused: number;
+  /** Handshakes that did not finish within handshakeTimeout. */
+  timeouts: number;
+  /** Errors on sockets before they became connections (resets, TLS failures, ...). */
+  socketErrors: number;
+}
+
+export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+export const DEFAULT_MAX_HEADER_BYTES = 8192;
+export const DEFAULT_SERVER_CLOSE_TIMEOUT = 5000;

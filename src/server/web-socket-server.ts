@@ -1,0 +1,421 @@
+// WebSocketServer: listen on its own, attach to an http(s).Server, or take upgrades from any framework.
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net';
+import type { Duplex } from 'node:stream';
+import { createServer as createTlsServer, TLSSocket } from 'node:tls';
+import { Connection } from '../connection/connection.js';
+import { HandshakeError, WebSocketError } from '../errors.js';
+import { nodeSha1 } from '../node/crypto.js';
+import { SocketTransport } from '../node/socket-transport.js';
+import type { HttpRequestHead } from '../protocol/handshake/http-head-parser.js';
+import { listHasToken } from '../protocol/handshake/token.js';
+import { errorResponse, type NegotiableRequest, negotiateUpgrade } from './negotiate-upgrade.js';
+import { readRequestHead } from './read-request-head.js';
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_SERVER_CLOSE_TIMEOUT,
+  type ServerCloseOptions,
+  type ServerStats,
+  type WebSocketServerOptions,
+} from './server-options.js';
+
+type ServerState = 'open' | 'closing' | 'closed';
+type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** A socket between accept and 101: its deadline and how to abandon it. */
+interface PendingHandshake {
+  readonly socket: Duplex;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  /** Set once the 101 or a refusal was written: the deadline no longer applies. */
+  answered: boolean;
+  /** Removes our socket listeners when the socket is handed on. */
+  detach: () => void;
+}
+
+/**
+ * A WebSocket server. One instance may `listen` on its own port, `attach` to http(s) servers and take
+ * `handleUpgrade` calls, all at once; every connection goes to `onConnection`.
+ *
+ * Nothing a client sends makes it throw: a malformed handshake is answered with its HTTP status and a
+ * text body, socket errors are counted in `stats` (and passed to `onError`), and hooks that throw
+ * become a 500 answer.
+ */
+export class WebSocketServer {
+  readonly #options: WebSocketServerOptions;
+  readonly #handshakeTimeout: number;
+  readonly #maxHeaderBytes: number;
+  readonly #connections = new Set<Connection>();
+  readonly #pending = new Set<PendingHandshake>();
+  readonly #listeners: NetServer[] = [];
+  readonly #attached: Array<{ server: HttpServer; listener: UpgradeListener }> = [];
+  #state: ServerState = 'open';
+  #closing: Promise<void> | undefined;
+  readonly #stats: ServerStats = { upgrades: 0, refused: 0, timeouts: 0, socketErrors: 0 };
+
+  constructor(options: WebSocketServerOptions = {}) {
+    this.#options = options;
+    this.#handshakeTimeout = positiveOption(
+      options.handshakeTimeout,
+      DEFAULT_HANDSHAKE_TIMEOUT,
+      'handshakeTimeout',
+    );
+    this.#maxHeaderBytes = positiveOption(options.maxHeaderBytes, DEFAULT_MAX_HEADER_BYTES, 'maxHeaderBytes');
+  }
+
+  /** Open connections (each leaves the set when its `closed` settles). */
+  get connections(): ReadonlySet<Connection> {
+    return this.#connections;
+  }
+
+  get stats(): Readonly<ServerStats> {
+    return this.#stats;
+  }
+
+  /**
+   * Accepts raw TCP (or TLS with the `tls` option) connections and reads upgrade requests itself.
+   * A request that is not an upgrade gets 426 Upgrade Required; to serve ordinary routes on the same
+   * port, use an http server and `attach`. Resolves with the bound address.
+   */
+  listen(port = 0, host = '127.0.0.1'): Promise<AddressInfo> {
+    if (this.#state !== 'open') return Promise.reject(closedError());
+    const tlsOptions = this.#options.tls;
+    const server =
+      tlsOptions === undefined
+        ? createNetServer({ noDelay: true }, (socket) => this.#acceptRaw(socket, false))
+        : createTlsServer({ handshakeTimeout: this.#handshakeTimeout, ...tlsOptions }, (socket) =>
+            this.#acceptRaw(socket, true),
+          );
+    // A client that fails TLS never becomes a socket of ours; count it and move on.
+    server.on('tlsClientError', (error: Error) => this.#socketError(error));
+    this.#listeners.push(server);
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => {
+        this.#listeners.splice(this.#listeners.indexOf(server), 1);
+        reject(error);
+      };
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        server.on('error', (error: Error) => this.#socketError(error));
+        resolve(server.address() as AddressInfo);
+      });
+    });
+  }
+
+  /** The address of the first `listen`, or null. */
+  address(): AddressInfo | null {
+    const server = this.#listeners[0];
+    return server === undefined ? null : (server.address() as AddressInfo | null);
+  }
+
+  /**
+   * Takes the upgrade requests of an existing http or https server, which keeps serving its other
+   * routes. With a `path` option and other 'upgrade' listeners on the same server, requests for
+   * other paths are left to them; otherwise they get 404.
+   */
+  attach(server: HttpServer): void {
+    if (this.#state !== 'open') throw closedError();
+    const listener: UpgradeListener = (request, socket, head) => {
+      if (this.#options.path !== undefined && server.listenerCount('upgrade') > 1) {
+        void this.#upgrade(nodeRequest(request, socket), socket, head, true);
+        return;
+      }
+      void this.handleUpgrade(request, socket, head);
+    };
+    server.on('upgrade', listener);
+    this.#attached.push({ server, listener });
+  }
+
+  /**
+   * Completes (or refuses) the upgrade of a request that an http server or framework received: call
+   * it from an 'upgrade' handler with its three arguments. Resolves with the connection once the 101
+   * is written (also given to `onConnection`), or undefined when the request was refused or the
+   * socket went away. Never rejects.
+   */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<Connection | undefined> {
+    return this.#upgrade(nodeRequest(request, socket), socket, head, false);
+  }
+
+  /**
+   * Stops accepting, sends a Close with `code` (default 1001) to every connection, waits up to
+   * `timeout` ms (default 5000) for the close handshakes, then terminates the rest. Handshakes in
+   * progress are dropped. Listening sockets are closed; attached http servers are left running.
+   */
+  close(options: ServerCloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#shutDown(options);
+    return this.#closing;
+  }
+
+  async #shutDown(options: ServerCloseOptions): Promise<void> {
+    this.#state = 'closing';
+    const listenersClosed = this.#listeners.map(
+      (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+    );
+    for (const { server, listener } of this.#attached) server.off('upgrade', listener);
+    this.#attached.length = 0;
+    for (const pending of this.#pending) {
+      if (pending.timer !== undefined) clearTimeout(pending.timer);
+      pending.socket.destroy();
+    }
+    this.#pending.clear();
+    const code = options.code ?? 1001;
+    const reason = options.reason ?? '';
+    const timeout = options.timeout ?? DEFAULT_SERVER_CLOSE_TIMEOUT;
+    const connections = [...this.#connections];
+    for (const connection of connections) {
+      connection.close(code, reason).catch(() => {}); // the outcome is read from `closed` below
+    }
+    const allClosed = Promise.all(connections.map((connection) => connection.closed.catch(() => {})));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeout);
+    });
+    await Promise.race([allClosed, expired]);
+    clearTimeout(timer);
+    for (const connection of this.#connections) connection.terminate();
+    await allClosed;
+    await Promise.all(listenersClosed);
+    this.#state = 'closed';
+  }
+
+  #acceptRaw(socket: Socket, secure: boolean): void {
+    if (this.#state !== 'open') {
+      socket.destroy();
+      return;
+    }
+    const pending = this.#track(socket);
+    const stopReading = readRequestHead(socket, this.#maxHeaderBytes, {
+      onHead: (head, rest) => {
+        // Not an upgrade at all: say so (RFC 9110 15.5.22 asks for an Upgrade field with 426).
+        if (!listHasToken(headerText(head.headers.upgrade), 'websocket')) {
+          const error = new HandshakeError(
+            'This port speaks WebSocket only: connect with a WebSocket client (Upgrade: websocket).',
+            426,
+            { Upgrade: 'websocket' },
+          );
+          this.#refuse(pending, errorResponse(error));
+          return;
+        }
+        void this.#negotiate(pending, rawRequest(head, socket, secure), rest, false);
+      },
+      onInvalid: (error) => this.#refuse(pending, errorResponse(error)),
+    });
+    this.#startDeadline(pending, () => {
+      stopReading();
+      // RFC 9110 15.5.9: 408 when the request head did not arrive in time.
+      this.#refuse(
+        pending,
+        errorResponse(new HandshakeError('the request head did not arrive in time', 408)),
+      );
+    });
+  }
+
+  #upgrade(
+    request: NegotiableRequest,
+    socket: Duplex,
+    head: Buffer,
+    shared: boolean,
+  ): Promise<Connection | undefined> {
+    if (this.#state !== 'open') {
+      const pending = this.#track(socket);
+      this.#refuse(pending, errorResponse(new HandshakeError('the server is shutting down', 503)));
+      return Promise.resolve(undefined);
+    }
+    const pending = this.#track(socket);
+    this.#startDeadline(pending, () => {
+      this.#refuse(pending, errorResponse(new HandshakeError('the upgrade was not accepted in time', 503)));
+    });
+    return this.#negotiate(pending, request, head, shared);
+  }
+
+  async #negotiate(
+    pending: PendingHandshake,
+    request: NegotiableRequest,
+    head: Buffer,
+    shared: boolean,
+  ): Promise<Connection | undefined> {
+    const decision = await negotiateUpgrade(request, this.#options, nodeSha1, (error) => this.#report(error));
+    const socket = pending.socket;
+    if (pending.answered || socket.destroyed || this.#state !== 'open') {
+      // Timed out, closed by the peer or by shutdown while a hook ran.
+      if (decision.kind === 'accept') decision.extension?.dispose();
+      if (!pending.answered)
+        this.#refuse(pending, errorResponse(new HandshakeError('the server is shutting down', 503)));
+      return undefined;
+    }
+    if (decision.kind === 'not-mine' && shared) {
+      // Another 'upgrade' listener on the same http server owns this path.
+      this.#release(pending);
+      return undefined;
+    }
+    if (decision.kind !== 'accept') {
+      this.#refuse(pending, decision.response);
+      return undefined;
+    }
+    this.#release(pending);
+    let connection: Connection;
+    try {
+      socket.write(decision.response, 'latin1');
+      const transport = new SocketTransport(socket as Socket);
+      connection = new Connection(transport, {
+        ...this.#options.connection,
+        ...(this.#options.maxPayload === undefined ? {} : { maxPayload: this.#options.maxPayload }),
+        role: 'server',
+        protocol: decision.protocol,
+        extensions: decision.extensions,
+        extension: decision.extension,
+        request,
+        head,
+      });
+    } catch (error) {
+      decision.extension?.dispose();
+      this.#report(error as Error);
+      socket.destroy();
+      return undefined;
+    }
+    this.#stats.upgrades++;
+    this.#connections.add(connection);
+    const forget = (): void => {
+      this.#connections.delete(connection);
+    };
+    connection.closed.then(forget, forget);
+    if (this.#options.onConnection !== undefined) {
+      try {
+        this.#options.onConnection(connection);
+      } catch (error) {
+        this.#report(error as Error);
+      }
+    }
+    return connection;
+  }
+
+  /** Starts watching a socket that has not been answered yet: errors are absorbed and counted. */
+  #track(socket: Duplex): PendingHandshake {
+    const onError = (error: Error): void => {
+      this.#socketError(error);
+      socket.destroy();
+    };
+    const onClose = (): void => {
+      socket.off('error', onError);
+      this.#forget(pending);
+    };
+    const pending: PendingHandshake = {
+      socket,
+      timer: undefined,
+      answered: false,
+      detach: () => {
+        socket.off('error', onError);
+        socket.off('close', onClose);
+      },
+    };
+    this.#pending.add(pending);
+    socket.on('error', onError);
+    socket.once('close', onClose);
+    if ('setNoDelay' in socket) (socket as Socket).setNoDelay(true);
+    return pending;
+  }
+
+  #startDeadline(pending: PendingHandshake, onExpired: () => void): void {
+    pending.timer = setTimeout(() => {
+      pending.timer = undefined;
+      if (pending.answered) return;
+      this.#stats.timeouts++;
+      onExpired();
+    }, this.#handshakeTimeout);
+  }
+
+  #forget(pending: PendingHandshake): void {
+    if (pending.timer !== undefined) clearTimeout(pending.timer);
+    pending.timer = undefined;
+    this.#pending.delete(pending);
+  }
+
+  /** Hands the socket on (to a Connection or a sibling listener): our deadline and tracking stop. */
+  #release(pending: PendingHandshake): void {
+    pending.answered = true;
+    pending.detach();
+    this.#forget(pending);
+  }
+
+  /** Writes an HTTP error answer and closes the socket once it is flushed. */
+  #refuse(pending: PendingHandshake, response: string): void {
+    if (pending.answered) return;
+    pending.answered = true;
+    this.#stats.refused++;
+    const socket = pending.socket;
+    if (pending.timer !== undefined) clearTimeout(pending.timer);
+    pending.timer = undefined;
+    if (socket.destroyed || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    // Destroy after 'finish' rather than waiting for the client's FIN, which may never come.
+    socket.once('finish', () => socket.destroy());
+    socket.end(response, 'latin1');
+    // A peer that never reads would keep 'finish' from firing: bound the wait.
+    const timer = setTimeout(() => socket.destroy(), this.#handshakeTimeout);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
+  }
+
+  #socketError(error: Error): void {
+    this.#stats.socketErrors++;
+    this.#report(error);
+  }
+
+  #report(error: Error): void {
+    if (this.#options.onError === undefined) return;
+    try {
+      this.#options.onError(error);
+    } catch {
+      // A diagnostics hook that throws must not take the server down.
+    }
+  }
+}
+
+function nodeRequest(request: IncomingMessage, socket: Duplex): NegotiableRequest {
+  const net = socket as Partial<Socket>;
+  return {
+    method: request.method ?? '',
+    url: request.url ?? '',
+    httpVersion: request.httpVersion,
+    headers: request.headers,
+    remoteAddress: net.remoteAddress,
+    remotePort: net.remotePort,
+    secure: socket instanceof TLSSocket,
+  };
+}
+
+function rawRequest(head: HttpRequestHead, socket: Socket, secure: boolean): NegotiableRequest {
+  return {
+    method: head.method,
+    url: head.url,
+    httpVersion: head.httpVersion,
+    headers: head.headers,
+    remoteAddress: socket.remoteAddress,
+    remotePort: socket.remotePort,
+    secure,
+  };
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function closedError(): WebSocketError {
+  return new WebSocketError('ERR_CLOSED', 'the server is closing or closed');
+}
+
+function positiveOption(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new WebSocketError('ERR_INVALID_ARGUMENT', `${name} must be a positive number`);
+  }
+  return value;
+}
