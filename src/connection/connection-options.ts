@@ -1,0 +1,69 @@
+import type { PerMessageExtension } from '../protocol/extensions/extension.js';
+import type { MaskSource } from '../protocol/mask-source.js';
+import type { Role } from '../protocol/types.js';
+import type { Clock } from './clock.js';
+
+/** The upgrade request a server connection was opened by (Node's IncomingMessage fits). */
+export interface UpgradeRequestInfo {
+  readonly method?: string | undefined;
+  readonly url?: string | undefined;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+export interface HeartbeatOptions {
+  /** Send a ping this often (ms). */
+  readonly pingInterval: number;
+  /** Terminate when neither a pong nor any other frame arrives this long after a ping (ms). */
+  readonly pongTimeout: number;
+}
+
+export interface ConnectionOptions {
+  readonly role: Role;
+  /** The negotiated subprotocol, '' for none. */
+  readonly protocol?: string;
+  /** The negotiated Sec-WebSocket-Extensions value, '' for none. */
+  readonly extensions?: string;
+  /** The negotiated RSV1 extension (permessage-deflate); the connection disposes of it on close. */
+  readonly extension?: PerMessageExtension | null;
+  readonly request?: UpgradeRequestInfo | null;
+  /** Bytes read past the handshake; fed to the protocol before anything else. */
+  readonly head?: Buffer | null;
+  /** Whole-message limit in bytes, after inflation (protocol default: 64 MiB). */
+  readonly maxPayload?: number;
+  /** Frames per message (protocol default: 65536). */
+  readonly maxFragments?: number;
+  /** Split outgoing messages into frames of this payload size; 0 = never. */
+  readonly fragmentSize?: number;
+  readonly maskSource?: MaskSource;
+  readonly clock?: Clock;
+  /** How long to wait for the close handshake and then for TCP to close (ms). Default 10 s. */
+  readonly closeTimeout?: number;
+  /**
+   * Bound on outgoing bytes held by the connection and its transport. Default 1 MiB: above the
+   * bandwidth-delay product the kernel's own send buffer does not already cover, and small enough
+   * that 10,000 slow readers cost at most 10 GiB rather than the unbounded memory of ws.
+   */
+  readonly maxBufferedBytes?: number;
+  /**
+   * What a send does while the buffer is already over `maxBufferedBytes`: `'wait'` (default: the
+   * message is queued, `send()` returns false, `write()` waits) or `'close'` (the connection is
+   * closed with `backpressureCloseCode` and unsent data is dropped and reported).
+   */
+  readonly backpressure?: 'wait' | 'close';
+  /** 1013 (try again later, default) or 1008 (policy violation). */
+  readonly backpressureCloseCode?: number;
+  /** Stop reading the transport when this many whole messages wait unread. Default 16. */
+  readonly maxQueuedMessages?: number;
+  /** ... or when they hold this many bytes. Default 1 MiB. */
+  readonly maxQueuedBytes?: number;
+  /** Answer pings with pongs (RFC 6455 5.5.2). Default true. */
+  readonly autoPong?: boolean;
+  readonly heartbeat?: HeartbeatOptions | null;
+  /** Close with 1001 after this long without a data message either way (ms); 0 = never (default). */
+  readonly idleTimeout?: number;
+}
+
+export const DEFAULT_CLOSE_TIMEOUT = 10_000;
+export const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_QUEUED_MESSAGES = 16;
+export const DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;

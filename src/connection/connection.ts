@@ -1,0 +1,1154 @@
+import type { Codec } from '../codecs/codec.js';
+import { ConnectionClosedError, type ProtocolError, WebSocketError } from '../errors.js';
+import { Protocol, type ProtocolHandler } from '../protocol/protocol.js';
+import type { MessageType } from '../protocol/types.js';
+import { type Clock, timerClock } from './clock.js';
+import {
+  type ConnectionOptions,
+  DEFAULT_CLOSE_TIMEOUT,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_QUEUED_MESSAGES,
+  type UpgradeRequestInfo,
+} from './connection-options.js';
+import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
+import type { Transport } from './transport.js';
+import { WriteQueue } from './write-queue.js';
+
+type Listener<A extends unknown[]> = ((...args: A) => void) | null;
+
+interface Waiter<T> {
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+interface Reader extends Waiter<Message | MessageStream> {
+  readonly stream: boolean;
+}
+
+interface PendingPing extends Waiter<number> {
+  readonly payload: Buffer;
+  readonly sentAt: number;
+}
+
+/** A whole message waiting behind a streaming writer that holds the data channel. */
+interface DeferredMessage {
+  readonly type: MessageType;
+  readonly data: Buffer;
+  readonly compress: boolean | undefined;
+}
+
+/** A streaming writer: owns the data channel from its turn until close() or abort(). */
+interface StreamWriter {
+  readonly type: MessageType;
+  readonly compress: boolean | undefined;
+  controller: WritableStreamDefaultController | null;
+  start: Waiter<void> | null;
+  done: boolean;
+}
+
+type IncomingMode = 'none' | 'gather' | 'stream' | 'discard';
+
+/** Why the transport is paused; it resumes when no reason is left. */
+const PAUSED_BY_INBOX = 1;
+const PAUSED_BY_STREAM = 2;
+const PAUSED_BY_USER = 4;
+
+/** Message streams buffer this many bytes before the transport is paused. */
+const STREAM_HIGH_WATER_MARK = 64 * 1024;
+
+const RESOLVED: Promise<void> = Promise.resolve();
+/** Messages this small are not worth deflating by default (the frame would barely shrink). */
+const COMPRESS_THRESHOLD = 1024;
+const EMPTY = Buffer.alloc(0);
+const NORMAL_CLOSURE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005]);
+
+/** True for the error a read gets after a normal closure (1000, 1001 or a Close without code). */
+export function isNormalClosure(error: unknown): boolean {
+  return error instanceof ConnectionClosedError && NORMAL_CLOSURE_CODES.has(error.closeCode);
+}
+
+function toBuffer(data: MessageData): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  if (Buffer.isBuffer(data)) return data;
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (data instanceof ArrayBuffer) return Buffer.from(data);
+  throw new WebSocketError(
+    'ERR_INVALID_ARGUMENT',
+    'data must be a string, Buffer, TypedArray, DataView or ArrayBuffer',
+  );
+}
+
+function toMessage(type: MessageType, data: Buffer): Message {
+  return type === 'text' ? { type, data: data.toString('utf8') } : { type, data };
+}
+
+function singleChunkStream(message: Message): MessageStream {
+  const bytes = typeof message.data === 'string' ? Buffer.from(message.data, 'utf8') : message.data;
+  return {
+    type: message.type,
+    readable: new ReadableStream<Uint8Array>({
+      start(controller) {
+        if (bytes.length > 0) controller.enqueue(bytes);
+        controller.close();
+      },
+    }),
+  };
+}
+
+/**
+ * One WebSocket connection, on either side, after the opening handshake.
+ *
+ * Concurrency contract:
+ * - Sending may overlap freely. `send()`, `write()`, `sendValue()`, `ping()` and `close()` may be
+ *   called from any number of async tasks; every message goes out whole, in call order. There is one
+ *   writer by construction: all frames pass through one queue.
+ * - One streaming writer at a time holds the data channel. `writeStream()` may be called while
+ *   another is open: it (and every message sent after it) waits its turn, and the writer's `close()`
+ *   hands the channel on. Pings, pongs and Close still go out between its fragments.
+ * - Control frames take a priority lane ahead of data held in the queue, never inside a frame.
+ * - Reading is exclusive per message. `read()` and `readStream()` calls are served in call order,
+ *   one message each; while a message is being streamed to a reader, later readers wait for the next
+ *   message, so a message stream must be read to the end or cancelled. A listener set with
+ *   `onMessage`/`onRawMessage` takes every message instead, and readers then get none.
+ * - The application must keep reading: unread messages pause the transport past
+ *   `maxQueuedMessages`/`maxQueuedBytes` (TCP then pushes back on the peer), and pongs and Close
+ *   frames are not seen while it is paused (the heartbeat does not judge a paused connection).
+ * - Writers past `maxBufferedBytes`: `write()` and stream writes wait, `send()` returns false; with
+ *   `backpressure: 'close'` the connection closes instead.
+ * - After an error, nothing more is sent: a protocol failure sends its Close (1002, 1007, 1009...)
+ *   and drops queued data; a listener that throws closes with 1011 and the error is rethrown
+ *   asynchronously. Then every pending `write()`, `ping()`, read and stream rejects or errors with
+ *   `ConnectionClosedError`, messages already queued unread can still be read, and `closed`
+ *   resolves with the code, reason, whether the close was clean and how many messages went unsent.
+ */
+export class Connection implements AsyncIterable<Message> {
+  /** The negotiated subprotocol, '' for none. */
+  readonly protocol: string;
+  /** The negotiated Sec-WebSocket-Extensions value, '' for none. */
+  readonly extensions: string;
+  /** The upgrade request (server side), null when not known. */
+  readonly request: UpgradeRequestInfo | null;
+  /** Resolves once the connection is closed; never rejects. */
+  readonly closed: Promise<CloseInfo>;
+
+  readonly #transport: Transport;
+  readonly #core: Protocol;
+  readonly #queue: WriteQueue;
+  readonly #clock: Clock;
+  readonly #options: ConnectionOptions;
+  readonly #role: 'client' | 'server';
+  readonly #maxBufferedBytes: number;
+  readonly #maxQueuedMessages: number;
+  readonly #maxQueuedBytes: number;
+  readonly #closeTimeout: number;
+  readonly #autoPong: boolean;
+  readonly #flushTask: () => void;
+
+  #readyState: ReadyState = 'open';
+  #resolveClosed!: (info: CloseInfo) => void;
+  #closeInfo: CloseInfo | null = null;
+
+  // Turn and flush bookkeeping.
+  #inTurn = false;
+  #flushScheduled = false;
+
+  // Inbound.
+  #pausedBy = 0;
+  #inbox: Message[] = [];
+  #inboxSizes: number[] = [];
+  #inboxBytes = 0;
+  #readers: Reader[] = [];
+  #incomingType: MessageType = 'binary';
+  #incomingMode: IncomingMode = 'none';
+  #incomingChunks: Buffer[] = [];
+  #incomingStream: ReadableStreamDefaultController<Uint8Array> | null = null;
+  #onMessage: Listener<[Message]> = null;
+  #onRawMessage: Listener<[Buffer, MessageType]> = null;
+  #onPing: Listener<[Buffer]> = null;
+  #onPong: Listener<[Buffer]> = null;
+  #onDrain: Listener<[]> = null;
+
+  // Outbound.
+  #deferred: (DeferredMessage | StreamWriter)[] = [];
+  #deferredBytes = 0;
+  #channelOwner: StreamWriter | null = null;
+  #writeWaiters: Waiter<void>[] = [];
+  #drainWaiters: Waiter<void>[] = [];
+  #streamWaiters: Waiter<void>[] = [];
+  #overBound = false;
+  #pings: PendingPing[] = [];
+  #pingCounter = 0;
+  #unsentMessages = 0;
+
+  // Closing.
+  #closeCode = 1006;
+  #closeReason = '';
+  #closeReceived = false;
+  #failure: { code: number; reason: string } | null = null;
+  #abnormalReason = '';
+  #closeTimer: unknown = null;
+  #sentCode = 1005;
+  #sentReason = '';
+
+  // Liveness.
+  #pingTimer: unknown = null;
+  #pongTimer: unknown = null;
+  #idleTimer: unknown = null;
+  #lastActivity = 0;
+
+  #streams: { readable: ReadableStream<Message>; writable: WritableStream<MessageData> } | null = null;
+
+  constructor(transport: Transport, options: ConnectionOptions) {
+    this.#transport = transport;
+    this.#options = options;
+    this.#role = options.role;
+    this.#clock = options.clock ?? timerClock;
+    this.protocol = options.protocol ?? '';
+    this.extensions = options.extensions ?? '';
+    this.request = options.request ?? null;
+    this.#maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.#maxQueuedMessages = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
+    this.#maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
+    this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    this.#autoPong = options.autoPong ?? true;
+    this.closed = new Promise((resolve) => {
+      this.#resolveClosed = resolve;
+    });
+    this.#queue = new WriteQueue(transport);
+    this.#flushTask = () => {
+      this.#flushScheduled = false;
+      this.#flush();
+    };
+
+    const handler: ProtocolHandler = {
+      onMessageStart: (type) => this.#onMessageStart(type),
+      onMessageData: (chunk, end) => this.#onMessageData(chunk, end),
+      onPing: (payload) => this.#onPingFrame(payload),
+      onPong: (payload) => this.#onPongFrame(payload),
+      onCloseFrame: (code, reason) => this.#onCloseFrame(code, reason),
+      onOutput: (bytes) => this.#onOutput(bytes),
+      onFail: (error) => this.#onFail(error),
+    };
+    this.#core = new Protocol(handler, {
+      role: options.role,
+      maxPayload: options.maxPayload,
+      maxFragments: options.maxFragments,
+      fragmentSize: options.fragmentSize,
+      maskSource: options.maskSource,
+      extension: options.extension ?? null,
+    });
+
+    transport.setHandler({
+      onData: (chunk) => this.#onData(chunk),
+      onDrain: () => this.#onTransportDrain(),
+      onEnd: () => this.#onTransportEnd(),
+      onClose: (error) => this.#onTransportClose(error),
+    });
+
+    const heartbeat = options.heartbeat;
+    if (heartbeat)
+      this.#pingTimer = this.#clock.setTimeout(() => this.#onPingTimer(), heartbeat.pingInterval);
+    if (options.idleTimeout) {
+      this.#lastActivity = this.#clock.now();
+      this.#idleTimer = this.#clock.setTimeout(() => this.#onIdleTimer(), options.idleTimeout);
+    }
+    if (options.head && options.head.length > 0) this.#onData(options.head);
+  }
+
+  // ---------------------------------------------------------------- introspection
+
+  get readyState(): ReadyState {
+    return this.#readyState;
+  }
+
+  /** Outgoing bytes not yet handed to the OS: queued here, waiting behind a stream writer, or in the transport. */
+  get bufferedAmount(): number {
+    return this.#queue.bytes + this.#deferredBytes + this.#transport.writableLength;
+  }
+
+  get maxBufferedBytes(): number {
+    return this.#maxBufferedBytes;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#transport.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.#transport.remotePort;
+  }
+
+  get role(): 'client' | 'server' {
+    return this.#role;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  /** The next whole message. Rejects with ConnectionClosedError once the peer's Close has arrived and the queue is empty. */
+  read(): Promise<Message> {
+    const inbox = this.#inbox;
+    if (inbox.length > 0) {
+      const message = inbox.shift() as Message;
+      this.#dequeued();
+      return Promise.resolve(message);
+    }
+    const ended = this.#endedError();
+    if (ended) return Promise.reject(ended);
+    return new Promise<Message | MessageStream>((resolve, reject) => {
+      this.#readers.push({ stream: false, resolve, reject });
+    }) as Promise<Message>;
+  }
+
+  /**
+   * The next message as a stream of chunks yielded as its frames arrive. While the stream's queue is
+   * full (64 KiB) the transport is paused, so a message of any size passes in bounded memory.
+   */
+  readStream(): Promise<MessageStream> {
+    const inbox = this.#inbox;
+    if (inbox.length > 0) {
+      const message = inbox.shift() as Message;
+      this.#dequeued();
+      return Promise.resolve(singleChunkStream(message));
+    }
+    if (this.#incomingMode === 'gather' && this.#readers.length === 0 && !this.#hasListener()) {
+      // A message is arriving: hand over what came so far and stream the rest.
+      const stream = this.#openIncomingStream();
+      for (const chunk of this.#incomingChunks) this.#incomingStream?.enqueue(chunk);
+      this.#incomingChunks = [];
+      this.#checkStreamPressure();
+      return Promise.resolve(stream);
+    }
+    const ended = this.#endedError();
+    if (ended) return Promise.reject(ended);
+    return new Promise<Message | MessageStream>((resolve, reject) => {
+      this.#readers.push({ stream: true, resolve, reject });
+    }) as Promise<MessageStream>;
+  }
+
+  /** Read the next message and decode it with `codec` (throws what the codec throws). */
+  async readValue<T>(codec: Codec<T>): Promise<T> {
+    const message = await this.read();
+    return codec.decode(message.data);
+  }
+
+  /** Iterate over messages; ends on a normal closure (1000, 1001, 1005), throws ConnectionClosedError otherwise. */
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return {
+      next: () =>
+        this.read().then(
+          (value): IteratorResult<Message> => ({ done: false, value }),
+          (error: unknown): IteratorResult<Message> => {
+            if (isNormalClosure(error)) return { done: true, value: undefined };
+            throw error;
+          },
+        ),
+    };
+  }
+
+  /**
+   * Take every message through a callback instead of read(): no promise per message. Messages already
+   * queued are delivered at once. Pass null to go back to read().
+   */
+  onMessage(listener: ((message: Message) => void) | null): void {
+    this.#onMessage = listener;
+    this.#drainInboxToListeners();
+  }
+
+  /** Like onMessage, without decoding text: `data` is the payload bytes (the Buffer is yours). */
+  onRawMessage(listener: ((data: Buffer, type: MessageType) => void) | null): void {
+    this.#onRawMessage = listener;
+    this.#drainInboxToListeners();
+  }
+
+  onPing(listener: ((payload: Buffer) => void) | null): void {
+    this.#onPing = listener;
+  }
+
+  onPong(listener: ((payload: Buffer) => void) | null): void {
+    this.#onPong = listener;
+  }
+
+  /** Called when bufferedAmount falls back to maxBufferedBytes or below after having been over it. */
+  onDrain(listener: (() => void) | null): void {
+    this.#onDrain = listener;
+  }
+
+  /** Stop reading the transport (the application's own flow control); resume() undoes it. */
+  pause(): void {
+    this.#setPaused(PAUSED_BY_USER, true);
+  }
+
+  resume(): void {
+    this.#setPaused(PAUSED_BY_USER, false);
+  }
+
+  // ---------------------------------------------------------------- writing
+
+  /**
+   * Queue a message; it goes out whole, after everything sent before it. Returns false when
+   * bufferedAmount is over maxBufferedBytes (the message is still queued). Throws
+   * ConnectionClosedError once closing.
+   */
+  send(data: MessageData, options?: SendOptions): boolean {
+    const bytes = toBuffer(data);
+    const binary = options?.binary ?? typeof data !== 'string';
+    this.#enqueueMessage(binary ? 'binary' : 'text', bytes, options?.compress);
+    if (this.bufferedAmount <= this.#maxBufferedBytes) return true;
+    this.#overBound = true;
+    return false;
+  }
+
+  /** Queue a message; resolves at once under maxBufferedBytes, else when the buffer drains under it. */
+  write(data: MessageData, options?: SendOptions): Promise<void> {
+    try {
+      if (this.send(data, options)) return RESOLVED;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.#writeWaiters.push({ resolve, reject });
+    });
+  }
+
+  sendValue<T>(codec: Codec<T>, value: T, options?: { compress?: boolean }): boolean {
+    const encoded = codec.encode(value);
+    return this.send(encoded, { binary: codec.type === 'binary', compress: options?.compress });
+  }
+
+  writeValue<T>(codec: Codec<T>, value: T, options?: { compress?: boolean }): Promise<void> {
+    let encoded: string | Uint8Array;
+    try {
+      encoded = codec.encode(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.write(encoded, { binary: codec.type === 'binary', compress: options?.compress });
+  }
+
+  /** Resolves when bufferedAmount is at or under maxBufferedBytes; rejects if the connection closes first. */
+  drained(): Promise<void> {
+    if (!this.#isOverBound()) return RESOLVED;
+    if (this.#readyState === 'closed') return Promise.reject(this.#closedError());
+    this.#overBound = true;
+    return new Promise((resolve, reject) => {
+      this.#drainWaiters.push({ resolve, reject });
+    });
+  }
+
+  /**
+   * A writable stream whose chunks go out as fragments of one message, FIN on close(). It holds the
+   * data channel from its turn (messages sent after this call wait behind it); write() waits while
+   * over maxBufferedBytes. abort() fails the connection with 1011: a truncated message must not be
+   * delivered as if whole.
+   */
+  writeStream(type: MessageType = 'binary', options?: { compress?: boolean }): WritableStream<MessageData> {
+    if (this.#readyState !== 'open') throw this.#closedError();
+    const writer: StreamWriter = {
+      type,
+      compress: options?.compress ?? this.#options.extension != null,
+      controller: null,
+      start: null,
+      done: false,
+    };
+    let waitForTurn: Promise<void> | undefined;
+    if (this.#channelOwner === null && this.#deferred.length === 0) this.#channelOwner = writer;
+    else {
+      this.#deferred.push(writer);
+      waitForTurn = new Promise((resolve, reject) => {
+        writer.start = { resolve, reject };
+      });
+    }
+    return new WritableStream<MessageData>(
+      {
+        start: (controller) => {
+          writer.controller = controller;
+          return waitForTurn;
+        },
+        write: (chunk) => this.#writeFragment(writer, chunk),
+        close: () => this.#finishStream(writer),
+        abort: () => this.#abortStream(writer),
+      },
+      new CountQueuingStrategy({ highWaterMark: 1 }),
+    );
+  }
+
+  /** WebSocketStream-shaped: a readable of messages and a writable of message data. close()/abort() on the writable closes the connection. */
+  get stream(): {
+    readonly readable: ReadableStream<Message>;
+    readonly writable: WritableStream<MessageData>;
+  } {
+    if (this.#streams) return this.#streams;
+    const readable = new ReadableStream<Message>(
+      {
+        pull: (controller) =>
+          this.read().then(
+            (message) => controller.enqueue(message),
+            (error: unknown) => {
+              if (isNormalClosure(error)) controller.close();
+              else controller.error(error);
+            },
+          ),
+      },
+      { highWaterMark: 0 },
+    );
+    const writable = new WritableStream<MessageData>({
+      write: (chunk) => this.write(chunk),
+      close: () => this.close().then(() => undefined),
+      abort: () => this.close().then(() => undefined),
+    });
+    this.#streams = { readable, writable };
+    return this.#streams;
+  }
+
+  // ---------------------------------------------------------------- control
+
+  /**
+   * Send a ping; resolves with the round-trip time in ms when its pong arrives (a pong also answers
+   * every earlier ping, RFC 6455 5.5.3). The default payload is a 4-byte counter.
+   */
+  ping(data?: MessageData): Promise<number> {
+    if (this.#readyState !== 'open') return Promise.reject(this.#closedError());
+    let payload: Buffer;
+    if (data === undefined) {
+      payload = Buffer.allocUnsafe(4);
+      payload.writeUInt32BE(this.#pingCounter++ >>> 0);
+    } else {
+      payload = Buffer.from(toBuffer(data)); // a copy: we compare it with the pong later
+    }
+    try {
+      this.#queue.commitControl(this.#core.framePing(payload, this.#queue.control));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#scheduleFlush();
+    return new Promise((resolve, reject) => {
+      this.#pings.push({ payload, sentAt: this.#clock.now(), resolve, reject });
+    });
+  }
+
+  /**
+   * Start the close handshake (RFC 6455 7.1.2) after everything already queued; resolves when it
+   * completes and the transport closes, or after closeTimeout (then the transport is destroyed).
+   */
+  close(code?: number, reason = ''): Promise<CloseInfo> {
+    if (this.#readyState === 'open') {
+      try {
+        this.#sendClose(code, reason);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.closed;
+  }
+
+  /** Destroy the transport now, without a close handshake. */
+  terminate(): void {
+    if (this.#readyState === 'closed') return;
+    if (!this.#abnormalReason) this.#abnormalReason = 'terminated';
+    this.#transport.destroy();
+    this.#finish();
+  }
+
+  // ---------------------------------------------------------------- transport events
+
+  #onData(chunk: Buffer): void {
+    if (this.#readyState === 'closed') return;
+    if (this.#pongTimer !== null) {
+      // Any frame proves the peer alive (issue 5: "no pong (or any frame)").
+      this.#clock.clearTimeout(this.#pongTimer);
+      this.#pongTimer = null;
+    }
+    this.#inTurn = true;
+    try {
+      this.#core.receive(chunk);
+    } finally {
+      this.#inTurn = false;
+    }
+    // Everything produced in this turn leaves in one transport write.
+    this.#flush();
+  }
+
+  #onTransportDrain(): void {
+    this.#queue.onDrain();
+    this.#flush();
+  }
+
+  #onTransportEnd(): void {
+    // The peer will send nothing more; finish our side once the queue is out.
+    if (!this.#closeReceived && !this.#abnormalReason)
+      this.#abnormalReason = 'connection ended without a close frame';
+    this.#queue.endAfterFlush();
+    this.#flush();
+  }
+
+  #onTransportClose(error?: Error): void {
+    if (!this.#abnormalReason) {
+      this.#abnormalReason = error
+        ? error.message
+        : this.#closeReceived
+          ? ''
+          : 'connection closed without a close frame';
+    }
+    this.#finish();
+  }
+
+  // ---------------------------------------------------------------- protocol events
+
+  #onMessageStart(type: MessageType): void {
+    this.#incomingType = type;
+    if (this.#readyState === 'closed' || this.#failure !== null) {
+      // Terminated or failed by us meanwhile: the rest of what arrives is not delivered.
+      this.#incomingMode = 'discard';
+      return;
+    }
+    const reader = this.#readers[0];
+    if (reader?.stream && !this.#hasListener()) {
+      this.#readers.shift();
+      reader.resolve(this.#openIncomingStream());
+    } else {
+      this.#incomingMode = 'gather';
+    }
+  }
+
+  #onMessageData(chunk: Buffer, end: boolean): void {
+    switch (this.#incomingMode) {
+      case 'gather': {
+        if (!end) {
+          this.#incomingChunks.push(chunk);
+          return;
+        }
+        const chunks = this.#incomingChunks;
+        let data = chunk;
+        if (chunks.length > 0) {
+          chunks.push(chunk);
+          data = Buffer.concat(chunks);
+          this.#incomingChunks = [];
+        }
+        this.#incomingMode = 'none';
+        this.#deliver(this.#incomingType, data);
+        return;
+      }
+      case 'stream': {
+        const controller = this.#incomingStream as ReadableStreamDefaultController<Uint8Array>;
+        if (chunk.length > 0) controller.enqueue(chunk);
+        if (end) {
+          controller.close();
+          this.#incomingStream = null;
+          this.#incomingMode = 'none';
+          this.#setPaused(PAUSED_BY_STREAM, false);
+          this.#activity();
+        } else {
+          this.#checkStreamPressure();
+        }
+        return;
+      }
+      case 'discard': {
+        if (end) {
+          this.#incomingMode = 'none';
+          this.#setPaused(PAUSED_BY_STREAM, false);
+        }
+        return;
+      }
+      case 'none':
+        return;
+      default: {
+        const never: never = this.#incomingMode;
+        throw new Error(`unknown mode ${String(never)}`);
+      }
+    }
+  }
+
+  #onPingFrame(payload: Buffer): void {
+    if (this.#autoPong && this.#readyState === 'open') {
+      // RFC 6455 5.5.2: answer with a Pong carrying the same payload; 5.5.3 lets a newer ping's pong
+      // replace one not yet sent, so a ping flood queues one pong, not one per ping.
+      const queue = this.#queue;
+      queue.clearPong();
+      try {
+        queue.commitPong(this.#core.framePong(payload, queue.pong));
+      } catch {
+        queue.clearPong(); // a Close went out meanwhile: no pong after Close (RFC 6455 5.5.1)
+      }
+      this.#scheduleFlush();
+    }
+    const listener = this.#onPing;
+    if (listener) this.#callListener(listener, payload);
+  }
+
+  #onPongFrame(payload: Buffer): void {
+    const pings = this.#pings;
+    if (pings.length > 0) {
+      let match = -1;
+      for (let index = 0; index < pings.length; index++) {
+        if ((pings[index] as PendingPing).payload.equals(payload)) {
+          match = index;
+          break;
+        }
+      }
+      if (match >= 0) {
+        const now = this.#clock.now();
+        for (const ping of pings.splice(0, match + 1)) ping.resolve(now - ping.sentAt);
+      }
+    }
+    const listener = this.#onPong;
+    if (listener) this.#callListener(listener, payload);
+  }
+
+  #onCloseFrame(code: number, reason: string): void {
+    this.#closeReceived = true;
+    this.#closeCode = code;
+    this.#closeReason = reason;
+    if (this.#readyState === 'open') this.#readyState = 'closing';
+    this.#endOutgoing();
+    this.#endIncoming();
+    this.#startCloseTimer();
+    if (this.#core.state === 'closed') this.#closeHandshakeDone();
+  }
+
+  #onOutput(bytes: Buffer): void {
+    // The core's own Close (the echo, or the one failing the connection): after queued data.
+    const queue = this.#queue;
+    queue.data.push(bytes);
+    queue.commit(bytes.length, 'close');
+    this.#scheduleFlush();
+  }
+
+  #onFail(error: ProtocolError): void {
+    // RFC 6455 7.1.7: the core already queued its Close; drop the backlog, send it, close TCP.
+    this.#failure = { code: error.closeCode, reason: error.message };
+    this.#unsentMessages += this.#queue.dropData();
+    if (this.#readyState === 'open') this.#readyState = 'closing';
+    this.#endOutgoing();
+    this.#endIncoming();
+    this.#queue.endAfterFlush();
+    this.#startCloseTimer();
+    this.#scheduleFlush();
+  }
+
+  // ---------------------------------------------------------------- inbound internals
+
+  #hasListener(): boolean {
+    return this.#onMessage !== null || this.#onRawMessage !== null;
+  }
+
+  #deliver(type: MessageType, data: Buffer): void {
+    this.#activity();
+    const raw = this.#onRawMessage;
+    const listener = this.#onMessage;
+    if (raw !== null || listener !== null) {
+      try {
+        if (raw !== null) raw(data, type);
+        if (listener !== null) listener(toMessage(type, data));
+      } catch (error) {
+        this.#listenerFailed(error);
+      }
+      return;
+    }
+    const reader = this.#readers.shift();
+    if (reader) {
+      const message = toMessage(type, data);
+      reader.resolve(reader.stream ? singleChunkStream(message) : message);
+      return;
+    }
+    this.#inbox.push(toMessage(type, data));
+    this.#inboxSizes.push(data.length);
+    this.#inboxBytes += data.length;
+    if (this.#inbox.length >= this.#maxQueuedMessages || this.#inboxBytes >= this.#maxQueuedBytes) {
+      this.#setPaused(PAUSED_BY_INBOX, true);
+    }
+  }
+
+  #dequeued(): void {
+    this.#inboxBytes -= this.#inboxSizes.shift() as number;
+    if (
+      (this.#pausedBy & PAUSED_BY_INBOX) !== 0 &&
+      this.#inbox.length <= this.#maxQueuedMessages >>> 1 &&
+      this.#inboxBytes <= this.#maxQueuedBytes / 2
+    ) {
+      this.#setPaused(PAUSED_BY_INBOX, false);
+    }
+  }
+
+  #drainInboxToListeners(): void {
+    if (!this.#hasListener()) return;
+    while (this.#inbox.length > 0 && this.#hasListener()) {
+      const message = this.#inbox.shift() as Message;
+      this.#dequeued();
+      const data = typeof message.data === 'string' ? Buffer.from(message.data, 'utf8') : message.data;
+      try {
+        this.#onRawMessage?.(data, message.type);
+        this.#onMessage?.(message);
+      } catch (error) {
+        this.#listenerFailed(error);
+      }
+    }
+    this.#setPaused(PAUSED_BY_INBOX, false);
+  }
+
+  #openIncomingStream(): MessageStream {
+    const type = this.#incomingType;
+    let controllerRef: ReadableStreamDefaultController<Uint8Array> | null = null;
+    const readable = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          controllerRef = controller;
+        },
+        pull: () => {
+          if (this.#incomingStream === controllerRef) this.#setPaused(PAUSED_BY_STREAM, false);
+        },
+        cancel: () => {
+          if (this.#incomingStream === controllerRef && this.#incomingMode === 'stream') {
+            // Drop the rest of this message, keep reading the connection.
+            this.#incomingStream = null;
+            this.#incomingMode = 'discard';
+            this.#setPaused(PAUSED_BY_STREAM, false);
+          }
+        },
+      },
+      new ByteLengthQueuingStrategy({ highWaterMark: STREAM_HIGH_WATER_MARK }),
+    );
+    this.#incomingStream = controllerRef as ReadableStreamDefaultController<Uint8Array> | null;
+    this.#incomingMode = 'stream';
+    return { type, readable };
+  }
+
+  #checkStreamPressure(): void {
+    const controller = this.#incomingStream;
+    if (controller !== null && (controller.desiredSize ?? 0) <= 0) this.#setPaused(PAUSED_BY_STREAM, true);
+  }
+
+  #setPaused(reason: number, paused: boolean): void {
+    const before = this.#pausedBy;
+    const after = paused ? before | reason : before & ~reason;
+    if (before === after) return;
+    this.#pausedBy = after;
+    if (this.#readyState === 'closed') return;
+    if (before === 0) this.#transport.pause();
+    else if (after === 0) this.#transport.resume();
+  }
+
+  /** No message will arrive any more: fail waiting readers and a half-read stream. */
+  #endIncoming(): void {
+    const error = this.#endedError() ?? this.#closedError();
+    if (this.#incomingStream !== null) {
+      this.#incomingStream.error(error);
+      this.#incomingStream = null;
+    }
+    this.#incomingMode = 'none';
+    this.#incomingChunks = [];
+    for (const reader of this.#readers.splice(0)) reader.reject(error);
+    // Nothing more to read from the wire: paused or not no longer matters for the peer's Close.
+    this.#setPaused(PAUSED_BY_INBOX | PAUSED_BY_STREAM, false);
+  }
+
+  /** The error reads get once no further message can arrive, or null while one still can. */
+  #endedError(): ConnectionClosedError | null {
+    if (this.#readyState === 'open') return null;
+    if (this.#readyState === 'closing' && !this.#closeReceived && !this.#failure) return null;
+    return this.#closedError();
+  }
+
+  #closedError(): ConnectionClosedError {
+    let info = this.#closeInfo ?? this.#currentCloseInfo();
+    if (this.#closeInfo === null && info.code === 1006 && this.#core.closeSent) {
+      // Closing at our request, before the outcome is known: report what we sent.
+      info = { ...info, code: this.#sentCode, reason: this.#sentReason };
+    }
+    const detail = info.reason ? ` (${info.reason})` : '';
+    return new ConnectionClosedError(`connection closed: ${info.code}${detail}`, info.code, info.reason);
+  }
+
+  // ---------------------------------------------------------------- outbound internals
+
+  #enqueueMessage(type: MessageType, data: Buffer, compress: boolean | undefined): void {
+    if (this.#readyState !== 'open') throw this.#closedError();
+    if (this.#options.backpressure === 'close' && this.#isOverBound()) {
+      // The peer stayed over the bound: close rather than queue (issue 5 policy).
+      this.#failLocally(this.#options.backpressureCloseCode ?? 1013, 'send buffer over maxBufferedBytes');
+      throw this.#closedError();
+    }
+    if (this.#options.idleTimeout) this.#activity();
+    if (this.#channelOwner !== null || this.#deferred.length > 0) {
+      // A streaming writer holds the data channel: wait behind it, in call order.
+      this.#deferred.push({ type, data, compress });
+      this.#deferredBytes += data.length;
+      return;
+    }
+    const queue = this.#queue;
+    queue.commit(
+      this.#core.frameMessage(type, data, queue.data, compress ?? this.#compressByDefault(data)),
+      'message',
+    );
+    this.#scheduleFlush();
+  }
+
+  #compressByDefault(data: Buffer): boolean {
+    return this.#options.extension != null && data.length >= COMPRESS_THRESHOLD;
+  }
+
+  #writeFragment(writer: StreamWriter, chunk: MessageData): Promise<void> | undefined {
+    if (writer.done || this.#readyState !== 'open') throw this.#closedError();
+    const bytes = toBuffer(chunk);
+    if (bytes.length === 0) return undefined;
+    const queue = this.#queue;
+    queue.commit(
+      this.#core.frameFragment(writer.type, bytes, false, queue.data, writer.compress),
+      'fragment',
+    );
+    this.#scheduleFlush();
+    if (this.#isStreamOverBound()) {
+      return new Promise((resolve, reject) => {
+        this.#streamWaiters.push({ resolve, reject });
+      });
+    }
+    return undefined;
+  }
+
+  #finishStream(writer: StreamWriter): void {
+    if (writer.done || this.#readyState !== 'open') throw this.#closedError();
+    writer.done = true;
+    const queue = this.#queue;
+    queue.commit(this.#core.frameFragment(writer.type, EMPTY, true, queue.data, writer.compress), 'message');
+    this.#scheduleFlush();
+    this.#passChannelOn();
+  }
+
+  #abortStream(writer: StreamWriter): void {
+    if (writer.done) return;
+    writer.done = true;
+    if (this.#channelOwner === writer) {
+      this.#failLocally(1011, 'message stream aborted');
+      return;
+    }
+    const index = this.#deferred.indexOf(writer);
+    if (index >= 0) this.#deferred.splice(index, 1);
+  }
+
+  /** The stream writer finished: frame what waited behind it, up to the next stream writer. */
+  #passChannelOn(): void {
+    this.#channelOwner = null;
+    const deferred = this.#deferred;
+    const queue = this.#queue;
+    let index = 0;
+    for (; index < deferred.length; index++) {
+      const item = deferred[index] as DeferredMessage | StreamWriter;
+      if ('done' in item) {
+        if (item.done) continue;
+        this.#channelOwner = item;
+        item.start?.resolve();
+        item.start = null;
+        index++;
+        break;
+      }
+      this.#deferredBytes -= item.data.length;
+      const compress = item.compress ?? this.#compressByDefault(item.data);
+      queue.commit(this.#core.frameMessage(item.type, item.data, queue.data, compress), 'message');
+    }
+    deferred.splice(0, index);
+    this.#scheduleFlush();
+  }
+
+  /** Fail waiting stream writers and deferred messages: no more data frames can be sent. */
+  #endOutgoing(): void {
+    const error = this.#closedError();
+    const owner = this.#channelOwner;
+    if (owner !== null && !owner.done) {
+      owner.done = true;
+      owner.controller?.error(error);
+    }
+    this.#channelOwner = null;
+    for (const item of this.#deferred) {
+      if ('done' in item) {
+        item.done = true;
+        item.start?.reject(error);
+        item.controller?.error(error);
+      } else {
+        this.#unsentMessages++;
+      }
+    }
+    this.#deferred = [];
+    this.#deferredBytes = 0;
+    for (const waiter of this.#streamWaiters.splice(0)) waiter.reject(error);
+  }
+
+  #sendClose(code: number | undefined, reason: string): void {
+    const queue = this.#queue;
+    // Validates code and reason (RFC 6455 7.4.1, 5.5.1: 123 bytes) and throws before any state change.
+    const bytes = this.#core.frameClose(code, reason, queue.data);
+    queue.commit(bytes, 'close');
+    this.#sentCode = code ?? 1005;
+    this.#sentReason = reason;
+    this.#readyState = 'closing';
+    this.#endOutgoing();
+    this.#startCloseTimer();
+    this.#scheduleFlush();
+  }
+
+  /** Close with our own error code (backpressure policy, aborted stream, a listener threw): the backlog is dropped. */
+  #failLocally(code: number, reason: string): void {
+    if (this.#readyState !== 'open') return;
+    this.#failure = { code, reason };
+    this.#unsentMessages += this.#queue.dropData();
+    this.#sendClose(code, reason);
+    this.#endIncoming();
+  }
+
+  #listenerFailed(error: unknown): void {
+    this.#failLocally(1011, 'internal error');
+    // Surface it like an EventEmitter listener error would, without breaking the protocol's state.
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+
+  #isOverBound(): boolean {
+    return this.bufferedAmount > this.#maxBufferedBytes;
+  }
+
+  #isStreamOverBound(): boolean {
+    // A stream writer waits on what is ahead of it, not on the messages queued behind it.
+    return this.#queue.bytes + this.#transport.writableLength > this.#maxBufferedBytes;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#inTurn || this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(this.#flushTask);
+  }
+
+  #flush(): void {
+    if (this.#readyState === 'closed') return;
+    const queue = this.#queue;
+    queue.flush();
+    if (
+      this.#writeWaiters.length + this.#drainWaiters.length + this.#streamWaiters.length > 0 ||
+      this.#overBound
+    ) {
+      this.#releaseWaiters();
+    }
+  }
+
+  #releaseWaiters(): void {
+    const queue = this.#queue;
+    // A transport under its own high-water mark will not report a drain: count it as drained then.
+    const stalled = !queue.congested && queue.bytes === 0;
+    if (this.#streamWaiters.length > 0 && (stalled || !this.#isStreamOverBound())) {
+      for (const waiter of this.#streamWaiters.splice(0)) waiter.resolve();
+    }
+    if (!(stalled && this.#deferredBytes === 0) && this.#isOverBound()) return;
+    for (const waiter of this.#writeWaiters.splice(0)) waiter.resolve();
+    for (const waiter of this.#drainWaiters.splice(0)) waiter.resolve();
+    if (this.#overBound) {
+      this.#overBound = false;
+      const listener = this.#onDrain;
+      if (listener) this.#callListener(listener);
+    }
+  }
+
+  // ---------------------------------------------------------------- closing internals
+
+  #startCloseTimer(): void {
+    if (this.#closeTimer !== null || this.#readyState === 'closed') return;
+    this.#closeTimer = this.#clock.setTimeout(() => {
+      this.#closeTimer = null;
+      if (!this.#closeReceived && !this.#abnormalReason) this.#abnormalReason = 'close handshake timed out';
+      this.terminate();
+    }, this.#closeTimeout);
+  }
+
+  /** A Close went each way (RFC 6455 7.1.1): the server closes TCP at once, the client waits for it. */
+  #closeHandshakeDone(): void {
+    if (this.#role === 'server') this.#queue.endAfterFlush();
+    this.#scheduleFlush();
+  }
+
+  #currentCloseInfo(): CloseInfo {
+    const unsentMessages = this.#unsentMessages;
+    if (this.#closeReceived) {
+      return {
+        code: this.#closeCode,
+        reason: this.#closeReason,
+        wasClean: this.#core.closeSent,
+        unsentMessages,
+      };
+    }
+    if (this.#failure)
+      return { code: this.#failure.code, reason: this.#failure.reason, wasClean: false, unsentMessages };
+    return { code: 1006, reason: this.#abnormalReason, wasClean: false, unsentMessages };
+  }
+
+  #finish(): void {
+    if (this.#readyState === 'closed') return;
+    this.#unsentMessages += this.#queue.clear();
+    this.#endOutgoing();
+    this.#readyState = 'closed';
+    const clock = this.#clock;
+    for (const timer of [this.#closeTimer, this.#pingTimer, this.#pongTimer, this.#idleTimer]) {
+      if (timer !== null) clock.clearTimeout(timer);
+    }
+    this.#closeTimer = this.#pingTimer = this.#pongTimer = this.#idleTimer = null;
+    const info = this.#currentCloseInfo();
+    this.#closeInfo = info;
+    const error = this.#closedError();
+    this.#endIncoming();
+    for (const waiter of this.#writeWaiters.splice(0)) waiter.reject(error);
+    for (const waiter of this.#drainWaiters.splice(0)) waiter.reject(error);
+    for (const ping of this.#pings.splice(0)) ping.reject(error);
+    this.#options.extension?.dispose();
+    this.#resolveClosed(info);
+  }
+
+  // ---------------------------------------------------------------- liveness
+
+  #onPingTimer(): void {
+    this.#pingTimer = null;
+    const heartbeat = this.#options.heartbeat;
+    if (!heartbeat || this.#readyState !== 'open') return;
+    const queue = this.#queue;
+    const payload = Buffer.allocUnsafe(4);
+    payload.writeUInt32BE(this.#pingCounter++ >>> 0);
+    queue.commitControl(this.#core.framePing(payload, queue.control));
+    this.#scheduleFlush();
+    if (this.#pongTimer === null)
+      this.#pongTimer = this.#clock.setTimeout(() => this.#onPongTimeout(), heartbeat.pongTimeout);
+    this.#pingTimer = this.#clock.setTimeout(() => this.#onPingTimer(), heartbeat.pingInterval);
+  }
+
+  #onPongTimeout(): void {
+    this.#pongTimer = null;
+    const heartbeat = this.#options.heartbeat;
+    if (!heartbeat || this.#readyState === 'closed') return;
+    if (this.#pausedBy !== 0) {
+      // We stopped reading: the pong may be sitting unread in the socket. Judge again later.
+      this.#pongTimer = this.#clock.setTimeout(() => this.#onPongTimeout(), heartbeat.pongTimeout);
+      return;
+    }
+    this.#abnormalReason = `pong not received within ${heartbeat.pongTimeout} ms`;
+    this.terminate();
+  }
+
+  #activity(): void {
+    if (this.#idleTimer !== null) this.#lastActivity = this.#clock.now();
+  }
+
+  #onIdleTimer(): void {
+    this.#idleTimer = null;
+    const idleTimeout = this.#options.idleTimeout;
+    if (!idleTimeout || this.#readyState !== 'open') return;
+    const remaining = this.#lastActivity + idleTimeout - this.#clock.now();
+    if (remaining > 0) {
+      this.#idleTimer = this.#clock.setTimeout(() => this.#onIdleTimer(), remaining);
+      return;
+    }
+    this.#sendClose(1001, 'idle timeout');
+  }
+
+  #callListener<A extends unknown[]>(listener: (...args: A) => void, ...args: A): void {
+    try {
+      listener(...args);
+    } catch (error) {
+      this.#listenerFailed(error);
+    }
+  }
+}

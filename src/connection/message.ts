@@ -1,0 +1,40 @@
+import type { MessageType } from '../protocol/types.js';
+
+export type { MessageType };
+
+/** One whole message: text arrives as a string (UTF-8 already validated), binary as a Buffer. */
+export type Message =
+  | { readonly type: 'text'; readonly data: string }
+  | { readonly type: 'binary'; readonly data: Buffer };
+
+/** The next message as a stream of its payload chunks, yielded as frames arrive. */
+export interface MessageStream {
+  readonly type: MessageType;
+  readonly readable: ReadableStream<Uint8Array>;
+}
+
+/** What send(), write() and writeStream() accept. */
+export type MessageData = string | Buffer | Uint8Array | ArrayBuffer | ArrayBufferView;
+
+export interface SendOptions {
+  /** Send as a binary message. Default: false for a string, true for bytes (bytes sent as text must be UTF-8). */
+  readonly binary?: boolean;
+  /** Compress with the negotiated extension. Default: messages of 1 KiB or more when one was negotiated. */
+  readonly compress?: boolean;
+}
+
+/** How a connection ended. */
+export interface CloseInfo {
+  /**
+   * The code of the peer's Close frame (1005 when it had none). Without one: the code we failed the
+   * connection with (1002, 1007, 1009, 1011, 1013...), else 1006.
+   */
+  readonly code: number;
+  readonly reason: string;
+  /** True when a Close frame went each way (RFC 6455 7.1.5, "cleanly"). */
+  readonly wasClean: boolean;
+  /** Messages accepted by send()/write() that never reached the transport (nothing is dropped silently). */
+  readonly unsentMessages: number;
+}
+
+export type ReadyState = 'connecting' | 'open' | 'closing' | 'closed';
