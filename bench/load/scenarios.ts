@@ -47,7 +47,7 @@ interface Timing {
 const timings: Record<Profile, Timing> = {
   full: { warmupMs: 1000, measureMs: 3000 },
   quick: { warmupMs: 500, measureMs: 1500 },
-  smoke: { warmupMs: 100, measureMs: 400 },
+  smoke: { warmupMs: 100, measureMs: 300 },
 };
 
 function pick<T>(profile: Profile, full: T, quick: T, smoke: T): T {
@@ -116,7 +116,7 @@ function idle(
 ): Scenario {
   return {
     name,
-    description: `${counts.full.toLocaleString('en-US')} idle connections from ${sources} loopback source address${sources > 1 ? 'es' : ''}: server memory per connection over its baseline, handshakes/s while opening`,
+    description: `${counts.full.toLocaleString('en-US')} idle connections (--quick: ${counts.quick.toLocaleString('en-US')}) from ${sources} loopback source address${sources > 1 ? 'es' : ''}: server memory per connection over its baseline, handshakes/s while opening`,
     mode: 'echo',
     compress: false,
     excludes: [],
