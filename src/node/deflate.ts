@@ -124,7 +124,7 @@ export class PerMessageDeflate implements PerMessageExtension {
     const context = this.contextFor(direction, 'inflate');
     let output: Buffer | undefined = EMPTY;
     try {
-      // After a block with BFINAL set (7.2.3.5) the stream is over: zlib leaves what follows unread,
+      // After a block with BFINAL set (7.2.3.4) the stream is over: zlib leaves what follows unread,
       // as the RFC's own example needs (its trailing 0x00 and our 00 00 ff ff come after the end).
       if (chunk.length > 0 && !direction.streamEnded) output = context.process(chunk, limit);
       if (context.unread > 0) direction.streamEnded = true;

@@ -164,7 +164,7 @@ describe('PerMessageDeflate: context takeover (RFC 7692 7.1.1)', () => {
     client.dispose();
   });
 
-  test('a stream ended by a BFINAL block is followed by a fresh one (RFC 7692 7.2.3.5)', () => {
+  test('a stream ended by a BFINAL block is followed by a fresh one (RFC 7692 7.2.3.4)', () => {
     const client = new PerMessageDeflate('client', TAKEOVER);
     // "Hello" in a final block, then the 0x00 that begins the block the appended 4 octets complete.
     const finalBlock = Buffer.from([0xf3, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00, 0x00]);
