@@ -117,8 +117,8 @@ function singleChunkStream(message: Message): MessageStream {
  * - Writers past `maxBufferedBytes`: `write()` and stream writes wait, `send()` returns false; with
  *   `backpressure: 'close'` the connection closes instead.
  * - After an error, nothing more is sent: a protocol failure sends its Close (1002, 1007, 1009...)
- *   and drops queued data; a listener that throws closes with 1011 and the error is rethrown
- *   asynchronously. Then every pending `write()`, `ping()`, read and stream rejects or errors with
+ *   and drops queued data; a listener that throws closes with 1011 and the error goes to
+ *   `onError` (rethrown asynchronously without one). Then every pending `write()`, `ping()`, read and stream rejects or errors with
  *   `ConnectionClosedError`, messages already queued unread can still be read, and `closed`
  *   resolves with the code, reason, whether the close was clean and how many messages went unsent.
  */
@@ -168,6 +168,7 @@ export class Connection implements AsyncIterable<Message> {
   #onPing: Listener<[Buffer]> = null;
   #onPong: Listener<[Buffer]> = null;
   #onDrain: Listener<[]> = null;
+  #onError: Listener<[unknown]> = null;
 
   // Outbound.
   #deferred: (DeferredMessage | StreamWriter)[] = [];
@@ -372,6 +373,15 @@ export class Connection implements AsyncIterable<Message> {
   /** Called when bufferedAmount falls back to maxBufferedBytes or below after having been over it. */
   onDrain(listener: (() => void) | null): void {
     this.#onDrain = listener;
+  }
+
+  /**
+   * Errors thrown by this connection's listeners (onMessage, onPing...). Such an error closes the
+   * connection with 1011; without this listener it is then rethrown asynchronously, as an
+   * EventEmitter listener's error would be.
+   */
+  onError(listener: ((error: unknown) => void) | null): void {
+    this.#onError = listener;
   }
 
   /** Stop reading the transport (the application's own flow control); resume() undoes it. */
@@ -996,6 +1006,15 @@ export class Connection implements AsyncIterable<Message> {
 
   #listenerFailed(error: unknown): void {
     this.#failLocally(1011, 'internal error');
+    const onError = this.#onError;
+    if (onError) {
+      try {
+        onError(error);
+        return;
+      } catch (second) {
+        error = second;
+      }
+    }
     // Surface it like an EventEmitter listener error would, without breaking the protocol's state.
     queueMicrotask(() => {
       throw error;
