@@ -18,7 +18,11 @@ export class UsageError extends Error {
 }
 
 /** Parses argv against a flag table; unknown flags and stray positionals are usage errors. */
-export function parseFlags(argv: readonly string[], table: FlagTable, positionals = 0): {
+export function parseFlags(
+  argv: readonly string[],
+  table: FlagTable,
+  positionals = 0,
+): {
   flags: ParsedFlags;
   positionals: string[];
 } {
@@ -64,7 +68,8 @@ export function stringFlag(flags: ParsedFlags, name: string): string {
 export function formatFlagHelp(table: FlagTable): string {
   const rows = Object.entries(table).map(([name, spec]) => {
     const left = `  ${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.placeholder ? ` ${spec.placeholder}` : ''}`;
-    const fallback = spec.default === undefined || spec.default === false ? '' : ` (default: ${spec.default})`;
+    const fallback =
+      spec.default === undefined || spec.default === false ? '' : ` (default: ${spec.default})`;
     return [left, `${spec.help}${fallback}`] as const;
   });
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;

@@ -1,0 +1,83 @@
+import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_BUFFERED_BYTES } from '../../connection/connection-options.js';
+import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from '../../protocol/protocol.js';
+import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES } from '../../server/server-options.js';
+import type { FlagTable } from '../flags.js';
+
+/** `fullduplex serve` flags. Scripts outside the project drive this command line: keep it stable. */
+export const serveFlags = {
+  mode: {
+    type: 'string',
+    placeholder: 'echo|broadcast',
+    default: 'echo',
+    help: 'what to do with each message',
+  },
+  host: { type: 'string', placeholder: 'H', default: '127.0.0.1', help: 'address to bind' },
+  port: { type: 'string', placeholder: 'P', default: '8080', help: 'port to bind; 0 picks a free one' },
+  compress: { type: 'boolean', default: false, help: 'accept permessage-deflate (RFC 7692) offers' },
+  'max-payload': {
+    type: 'string',
+    placeholder: 'BYTES',
+    default: String(DEFAULT_MAX_PAYLOAD),
+    help: 'largest message, after inflation; more closes with 1009',
+  },
+  'max-fragments': {
+    type: 'string',
+    placeholder: 'N',
+    default: String(DEFAULT_MAX_FRAGMENTS),
+    help: 'most frames in one message; more closes with 1009',
+  },
+  'max-header-bytes': {
+    type: 'string',
+    placeholder: 'BYTES',
+    default: String(DEFAULT_MAX_HEADER_BYTES),
+    help: 'largest upgrade request head; more gets 431',
+  },
+  'handshake-timeout': {
+    type: 'string',
+    placeholder: 'MS',
+    default: String(DEFAULT_HANDSHAKE_TIMEOUT),
+    help: 'time from accept to the 101 response',
+  },
+  'close-timeout': {
+    type: 'string',
+    placeholder: 'MS',
+    default: String(DEFAULT_CLOSE_TIMEOUT),
+    help: 'time a peer has to answer our close before it is cut off',
+  },
+  'ping-interval': {
+    type: 'string',
+    placeholder: 'MS',
+    default: '30000',
+    help: 'ping each client this often; 0 turns heartbeats off',
+  },
+  'pong-timeout': {
+    type: 'string',
+    placeholder: 'MS',
+    default: '10000',
+    help: 'drop a client that sends nothing this long after a ping',
+  },
+  'max-buffered-bytes': {
+    type: 'string',
+    placeholder: 'BYTES',
+    default: String(DEFAULT_MAX_BUFFERED_BYTES),
+    help: 'outgoing bytes held per connection before reading from it pauses (echo) or messages drop (broadcast)',
+  },
+  'max-connections': {
+    type: 'string',
+    placeholder: 'N',
+    default: '0',
+    help: 'open connections at most; past it upgrades get 503 (0 = no limit)',
+  },
+  'shutdown-timeout': {
+    type: 'string',
+    placeholder: 'MS',
+    default: '5000',
+    help: 'on SIGINT/SIGTERM, time to wait for close handshakes before terminating',
+  },
+  page: {
+    type: 'boolean',
+    default: false,
+    help: 'also serve the browser echo page over HTTP on the same port',
+  },
+  help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
+} as const satisfies FlagTable;

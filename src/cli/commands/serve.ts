@@ -1,0 +1,153 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Connection } from '../../connection/connection.js';
+import type { MessageType } from '../../protocol/types.js';
+import { WebSocketServer } from '../../server/web-socket-server.js';
+import { formatFlagHelp, integerFlag, parseFlags, stringFlag, UsageError } from '../flags.js';
+import { packageRoot } from '../package-root.js';
+import { serveFlags } from './serve-flags.js';
+
+const help = `Usage: fullduplex serve [options]
+
+Runs a WebSocket server on any path. It prints 'listening ws://H:P/' as its first line and shuts down
+gracefully (close 1001 to every client) on SIGINT or SIGTERM, then exits 0.
+
+Options:
+${formatFlagHelp(serveFlags)}`;
+
+type Mode = 'echo' | 'broadcast';
+
+/** `fullduplex serve`: resolves the exit code once the server has shut down. */
+export async function serve(argv: readonly string[]): Promise<number> {
+  const { flags } = parseFlags(argv, serveFlags);
+  if (flags.help) {
+    console.log(help);
+    return 0;
+  }
+  const mode = stringFlag(flags, 'mode');
+  if (mode !== 'echo' && mode !== 'broadcast')
+    throw new UsageError(`--mode must be echo or broadcast, got ${mode}`);
+  const host = stringFlag(flags, 'host');
+  const port = integerFlag(flags, 'port');
+  if (port > 65535) throw new UsageError(`--port must be 0-65535, got ${port}`);
+  const maxConnections = integerFlag(flags, 'max-connections');
+  const pingInterval = integerFlag(flags, 'ping-interval');
+  const shutdownTimeout = integerFlag(flags, 'shutdown-timeout');
+
+  const relay = new Relay(mode);
+  const server = new WebSocketServer({
+    onConnection: (connection) => relay.add(connection),
+    perMessageDeflate: flags.compress === true,
+    maxPayload: integerFlag(flags, 'max-payload'),
+    handshakeTimeout: integerFlag(flags, 'handshake-timeout'),
+    maxHeaderBytes: integerFlag(flags, 'max-header-bytes'),
+    authorize:
+      maxConnections > 0
+        ? () =>
+            relay.size < maxConnections || {
+              status: 503,
+              headers: { 'Retry-After': '5' },
+              body: 'too many connections, try again later',
+            }
+        : undefined,
+    connection: {
+      maxFragments: integerFlag(flags, 'max-fragments'),
+      closeTimeout: integerFlag(flags, 'close-timeout'),
+      maxBufferedBytes: integerFlag(flags, 'max-buffered-bytes'),
+      heartbeat: pingInterval > 0 ? { pingInterval, pongTimeout: integerFlag(flags, 'pong-timeout') } : null,
+    },
+  });
+
+  const address = flags.page ? await listenWithPage(server, port, host) : await server.listen(port, host);
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  console.log(`listening ws://${host === 'localhost' ? host : shownHost}:${address.port}/`);
+  if (flags.page)
+    console.log(`open http://${host === 'localhost' ? host : shownHost}:${address.port}/ in a browser`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close({ code: 1001, reason: 'server shutting down', timeout: shutdownTimeout });
+  return 0;
+}
+
+/** Echoes each message to its sender, or relays it to every client (the sender included). */
+class Relay {
+  readonly #mode: Mode;
+  readonly #connections = new Set<Connection>();
+  /** Broadcast messages not sent to a client whose outgoing buffer was over its bound. */
+  dropped = 0;
+
+  constructor(mode: Mode) {
+    this.#mode = mode;
+  }
+
+  get size(): number {
+    return this.#connections.size;
+  }
+
+  add(connection: Connection): void {
+    this.#connections.add(connection);
+    connection.closed.then(
+      () => this.#connections.delete(connection),
+      () => this.#connections.delete(connection),
+    );
+    if (this.#mode === 'echo') {
+      // Backpressure: a peer that sends without reading stops being read until its replies drain.
+      connection.onDrain(() => connection.resume());
+      connection.onRawMessage((data: Buffer, type: MessageType) => {
+        if (connection.readyState !== 'open') return;
+        if (!connection.send(data, { binary: type === 'binary' })) connection.pause();
+      });
+    } else {
+      connection.onRawMessage((data: Buffer, type: MessageType) => this.#broadcast(data, type));
+    }
+  }
+
+  #broadcast(data: Buffer, type: MessageType): void {
+    const binary = type === 'binary';
+    for (const connection of this.#connections) {
+      if (connection.readyState !== 'open') continue;
+      // Slow consumer: drop (and count) rather than queue without bound.
+      if (connection.bufferedAmount > connection.maxBufferedBytes) {
+        this.dropped++;
+        continue;
+      }
+      connection.send(data, { binary });
+    }
+  }
+}
+
+/** Serves the browser echo page on plain HTTP requests and upgrades the rest on the same port. */
+async function listenWithPage(server: WebSocketServer, port: number, host: string): Promise<AddressInfo> {
+  const page = await readFile(join(packageRoot(), 'examples', 'echo', 'index.html'));
+  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
+    if (request.method === 'GET' && (request.url === '/' || request.url === '/index.html')) {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length });
+      response.end(page);
+      return;
+    }
+    response.writeHead(404, { 'content-type': 'text/plain' });
+    response.end('not found\n');
+  });
+  server.attach(http);
+  const closeHttp = (): void => {
+    http.close();
+    http.closeAllConnections();
+  };
+  process.once('SIGINT', closeHttp);
+  process.once('SIGTERM', closeHttp);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => resolve());
+  });
+  return http.address() as AddressInfo;
+}
