@@ -239,3 +239,38 @@ function wsParams(client: WebSocket): string[] {
 function asObject(value: WsDeflate): Exclude<WsDeflate, boolean> {
   return value === true || value === false ? {} : value;
 }
+
+describe('interop: limits on the wire', () => {
+  test('a compressed bomb from a ws client is stopped at maxPayload with 1009', {
+    timeout: 30_000,
+  }, async () => {
+    const failures: number[] = [];
+    const server = new WebSocketServer({
+      perMessageDeflate: true,
+      maxPayload: 1024 * 1024,
+      onConnection: (connection) => {
+        void connection.closed.then((info) => failures.push(info.code));
+      },
+    });
+    const { port } = await server.listen(0);
+    const client = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('open', resolve);
+        client.once('error', reject);
+      });
+      const closed = new Promise<number>((resolve) => client.once('close', (code: number) => resolve(code)));
+      // 32 MiB of zeros: about 32 KiB on the wire, 32 times the limit once inflated.
+      client.send(Buffer.alloc(32 * 1024 * 1024), { compress: true });
+      assert.equal(await closed, 1009);
+      const socket = (client as unknown as { _socket: { bytesWritten: number } })._socket;
+      assert.ok(socket.bytesWritten < 200_000, `client wrote ${socket.bytesWritten}`);
+      for (let i = 0; i < 50 && failures.length === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(failures, [1009]);
+    } finally {
+      client.terminate();
+      await server.close({ timeout: 1000 });
+    }
+  });
+});
