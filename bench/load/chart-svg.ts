@@ -21,7 +21,12 @@ function compact(value: number): string {
 }
 
 export function throughputChart(summaries: readonly ScenarioSummary[], title: string): string {
-  const groups = summaries.filter((summary) => summary.servers.some((server) => server.ratioToRaw !== null));
+  // Throughput only: bars for "lower is better" figures would read backwards.
+  const groups = summaries.filter(
+    (summary) =>
+      summary.metrics[0]?.higherIsBetter === true &&
+      summary.servers.some((server) => server.ratioToRaw !== null),
+  );
   const barHeight = 16;
   const gap = 4;
   const left = 190;

@@ -130,6 +130,7 @@ export class DeflateLoad implements LoadRun {
     const messagesPerSecond = window.counted / window.seconds;
     return {
       seconds: window.seconds,
+      generatorCpuPercent: window.generatorCpuPercent,
       messagesPerSecond,
       mebibytesPerSecond: (messagesPerSecond * this.job.payloadSize) / 1048576,
     };

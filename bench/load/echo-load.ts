@@ -88,6 +88,7 @@ export class EchoLoad implements LoadRun {
     const messagesPerSecond = window.counted / window.seconds;
     return {
       seconds: window.seconds,
+      generatorCpuPercent: window.generatorCpuPercent,
       messagesPerSecond,
       mebibytesPerSecond: (messagesPerSecond * this.job.payloadSize) / 1048576,
     };

@@ -87,6 +87,7 @@ export class FanOutLoad implements LoadRun {
     const deliveriesPerSecond = window.counted / window.seconds;
     return {
       seconds: window.seconds,
+      generatorCpuPercent: window.generatorCpuPercent,
       deliveriesPerSecond,
       publishedPerSecond: deliveriesPerSecond / this.subscribers.length,
       mebibytesPerSecond: (deliveriesPerSecond * this.job.payloadSize) / 1048576,

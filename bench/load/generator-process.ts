@@ -11,6 +11,8 @@ export class GeneratorProcess {
   private waiting: ((message: FromGenerator) => void) | null = null;
   private stderrTail = '';
   private exited = false;
+  /** Called when the measurement window opens (after warm-up), outside the step-by-step exchange. */
+  onWindowStart: (() => void) | null = null;
 
   constructor() {
     // Headroom for 10,000+ sockets and their buffers.
@@ -31,6 +33,10 @@ export class GeneratorProcess {
   }
 
   private deliver(message: FromGenerator): void {
+    if (message.type === 'window-start') {
+      this.onWindowStart?.();
+      return;
+    }
     const waiting = this.waiting;
     if (waiting !== null) {
       this.waiting = null;

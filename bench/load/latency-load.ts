@@ -135,6 +135,7 @@ export class LatencyLoad implements LoadRun {
     const histogram = this.histogram;
     return {
       seconds: window.seconds,
+      generatorCpuPercent: window.generatorCpuPercent,
       achievedRate: window.counted / window.seconds,
       messagesPerSecond: window.counted / window.seconds,
       latencyMicros: {

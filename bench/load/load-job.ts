@@ -65,6 +65,8 @@ export interface Opened {
 /** Figures from the measurement window. Which fields are set depends on the job. */
 export interface Measured {
   seconds: number;
+  /** The load generator's CPU over the window, % of one core (a check that it was not the limit). */
+  generatorCpuPercent?: number;
   messagesPerSecond?: number;
   /** Payload MiB/s in each direction. */
   mebibytesPerSecond?: number;
@@ -91,6 +93,7 @@ export type ToGenerator = { type: 'start'; job: LoadJob } | { type: 'go' } | { t
 
 export type FromGenerator =
   | { type: 'opened'; opened: Opened }
+  | { type: 'window-start' }
   | { type: 'measured'; measured: Measured }
   | { type: 'finished'; check: Check }
   | { type: 'error'; message: string };

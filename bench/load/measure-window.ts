@@ -3,6 +3,8 @@
 export interface WindowCounts {
   seconds: number;
   counted: number;
+  /** This process's CPU time over the window as a share of one core: near 100 means it was the limit. */
+  generatorCpuPercent: number;
 }
 
 export function measureWindow(
@@ -14,11 +16,16 @@ export function measureWindow(
   return new Promise((resolve) => {
     setTimeout(() => {
       onStart?.();
+      // Tells the harness to sample the server's CPU time now (see run-scenario.ts).
+      process.send?.({ type: 'window-start' });
       const startCount = read();
       const startTime = performance.now();
+      const startCpu = process.cpuUsage();
       setTimeout(() => {
         const seconds = (performance.now() - startTime) / 1000;
-        resolve({ seconds, counted: read() - startCount });
+        const cpu = process.cpuUsage(startCpu);
+        const generatorCpuPercent = ((cpu.user + cpu.system) / 1e6 / seconds) * 100;
+        resolve({ seconds, counted: read() - startCount, generatorCpuPercent });
       }, measureMs);
     }, warmupMs);
   });

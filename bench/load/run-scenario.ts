@@ -34,6 +34,19 @@ function procRss(pid: number): { rss: number; peak: number } | null {
   }
 }
 
+/** User plus system CPU seconds of a process so far, from /proc/PID/stat (clock ticks of 1/100 s). */
+function procCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields from after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
 /** Opens and closes a few connections so lazily loaded code is not charged to the measured ones. */
 async function warmUp(scenario: Scenario, server: ServerProcess, spec: ServerSpec): Promise<void> {
   const generator = new GeneratorProcess();
@@ -74,6 +87,11 @@ export async function runScenario(
       baseline = await server.memory();
     }
     generator = new GeneratorProcess();
+    let cpuAtWindowStart: number | null = null;
+    const serverPid = server.pid;
+    generator.onWindowStart = () => {
+      cpuAtWindowStart = procCpuSeconds(serverPid);
+    };
     const opened = await generator.start(job, 120_000);
     result.opened = opened;
     result.metrics.handshakesPerSecond = opened.handshakesPerSecond;
@@ -87,6 +105,15 @@ export async function runScenario(
       result.metrics.baselineRssMiB = baseline.rss / mebibyte;
     }
     const measured = await generator.go(job.warmupMs + job.measureMs + 60_000);
+    const cpuAtWindowEnd = procCpuSeconds(serverPid);
+    if (cpuAtWindowStart !== null && cpuAtWindowEnd !== null && measured.seconds > 0) {
+      const cpuSeconds = cpuAtWindowEnd - cpuAtWindowStart;
+      result.metrics.serverCpuPercent = (cpuSeconds / measured.seconds) * 100;
+      const rate = measured.deliveriesPerSecond ?? measured.messagesPerSecond;
+      if (rate !== undefined && rate > 0) {
+        result.metrics.serverCpuMicrosPerMessage = (cpuSeconds * 1e6) / (rate * measured.seconds);
+      }
+    }
     if (!idle) {
       const rss = server.pid === undefined ? null : procRss(server.pid);
       if (rss !== null) {

@@ -76,6 +76,19 @@ const serverRss: MetricSpec = {
   digits: 1,
 };
 
+/** Where the time went: server CPU per message, and whether either side was the limit. */
+const cpuMetrics: readonly MetricSpec[] = [
+  {
+    key: 'serverCpuMicrosPerMessage',
+    label: 'server CPU µs/msg',
+    unit: 'µs',
+    higherIsBetter: false,
+    digits: 2,
+  },
+  { key: 'serverCpuPercent', label: 'server CPU %', unit: '%', higherIsBetter: false, digits: 0 },
+  { key: 'generatorCpuPercent', label: 'load gen CPU %', unit: '%', higherIsBetter: false, digits: 0 },
+];
+
 function echo(
   name: ScenarioName,
   description: string,
@@ -91,8 +104,8 @@ function echo(
     excludes: [],
     metrics:
       headline === messagesPerSecond
-        ? [messagesPerSecond, mebibytesPerSecond, serverRss]
-        : [headline, messagesPerSecond, serverRss],
+        ? [messagesPerSecond, mebibytesPerSecond, ...cpuMetrics, serverRss]
+        : [headline, messagesPerSecond, ...cpuMetrics, serverRss],
     byDefault: true,
     job: (profile, target, verify) => ({
       kind: 'echo',
@@ -177,6 +190,7 @@ export const scenarios: readonly Scenario[] = [
     excludes: [],
     metrics: [
       { key: 'deliveriesPerSecond', label: 'deliveries/s', unit: '/s', higherIsBetter: true, digits: 0 },
+      ...cpuMetrics,
       serverRss,
     ],
     byDefault: true,
@@ -205,6 +219,7 @@ export const scenarios: readonly Scenario[] = [
       messagesPerSecond,
       serverRss,
       { key: 'serverPeakRssMiB', label: 'peak RSS MiB', unit: 'MiB', higherIsBetter: false, digits: 1 },
+      ...cpuMetrics,
     ],
     byDefault: true,
     job: (profile, target, verify) => ({
@@ -230,6 +245,7 @@ export const scenarios: readonly Scenario[] = [
       { key: 'p50Micros', label: 'p50 µs', unit: 'µs', higherIsBetter: false, digits: 0 },
       { key: 'p999Micros', label: 'p99.9 µs', unit: 'µs', higherIsBetter: false, digits: 0 },
       { key: 'achievedRate', label: 'achieved msg/s', unit: 'msg/s', higherIsBetter: true, digits: 0 },
+      ...cpuMetrics,
     ],
     byDefault: true,
     job: (profile, target, verify) => ({
