@@ -540,8 +540,9 @@ export class Connection implements AsyncIterable<Message> {
   /**
    * Start the close handshake (RFC 6455 7.1.2) after everything already queued; resolves when it
    * completes and the transport closes, or after closeTimeout (then the transport is destroyed).
+   * The code defaults to 1000 (normal closure).
    */
-  close(code?: number, reason = ''): Promise<CloseInfo> {
+  close(code = 1000, reason = ''): Promise<CloseInfo> {
     if (this.#readyState === 'open') {
       try {
         this.#sendClose(code, reason);
@@ -982,12 +983,12 @@ export class Connection implements AsyncIterable<Message> {
     for (const waiter of this.#streamWaiters.splice(0)) waiter.reject(error);
   }
 
-  #sendClose(code: number | undefined, reason: string): void {
+  #sendClose(code: number, reason: string): void {
     const queue = this.#queue;
     // Validates code and reason (RFC 6455 7.4.1, 5.5.1: 123 bytes) and throws before any state change.
     const bytes = this.#core.frameClose(code, reason, queue.data);
     queue.commit(bytes, 'close');
-    this.#sentCode = code ?? 1005;
+    this.#sentCode = code;
     this.#sentReason = reason;
     this.#readyState = 'closing';
     this.#endOutgoing();
