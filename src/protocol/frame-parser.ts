@@ -1,5 +1,5 @@
 import { MessageTooBigError, ProtocolError } from '../errors.js';
-import { applyMask } from './mask.js';
+import { applyMask, type MaskFunction } from './mask.js';
 
 /**
  * The parser's named states (RFC 6455 section 5.2 field order). `stopped` is terminal: after a fault
@@ -52,6 +52,7 @@ export class FrameParser {
 
   #state: ParserState = ParserState.header;
   readonly #handler: FrameParserHandler;
+  readonly #applyMask: MaskFunction;
   /** Payload bytes of the current frame already delivered (the mask phase). */
   #consumed = 0;
   /** Header bytes gathered across chunks. */
@@ -64,8 +65,10 @@ export class FrameParser {
   #offset = 0;
   #position = 0;
 
-  constructor(handler: FrameParserHandler) {
+  /** `unmask` defaults to the portable `applyMask`; a platform layer may pass a native one. */
+  constructor(handler: FrameParserHandler, unmask: MaskFunction = applyMask) {
     this.#handler = handler;
+    this.#applyMask = unmask;
   }
 
   get state(): ParserState {
@@ -210,7 +213,7 @@ export class FrameParser {
     const available = chunk.length - position;
     const take = Math.min(available, remaining);
     const view = chunk.subarray(position, position + take);
-    if (this.masked) applyMask(view, this.mask, this.#consumed);
+    if (this.masked) this.#applyMask(view, this.mask, this.#consumed);
     this.#position = position + take;
     this.#consumed += take;
     const frameEnd = take === remaining;
@@ -238,7 +241,7 @@ export class FrameParser {
       payload = this.#control;
       this.#control = null;
     }
-    if (this.masked) applyMask(payload, this.mask);
+    if (this.masked) this.#applyMask(payload, this.mask, 0);
     this.#state = ParserState.header;
     this.#handler.onFramePayload(payload, true);
   }

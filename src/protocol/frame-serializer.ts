@@ -1,4 +1,4 @@
-import { applyMask } from './mask.js';
+import { applyMask, type MaskFunction } from './mask.js';
 
 /**
  * Payloads up to this size are copied behind their header into one Buffer: one write entry instead
@@ -58,7 +58,7 @@ function writeHeader(
  * Append one frame to `out` and return the bytes appended. With a `mask` (client frames, section
  * 5.3) the payload is copied and masked in the copy: the caller's buffer is never changed. Without
  * one, small payloads share a Buffer with the header and large ones are pushed as they are (the
- * caller must not change them until written).
+ * caller must not change them until written). `maskFunction` defaults to the portable `applyMask`.
  */
 export function serializeFrame(
   opcode: number,
@@ -67,6 +67,7 @@ export function serializeFrame(
   payload: Uint8Array,
   mask: Uint8Array | null,
   out: Buffer[],
+  maskFunction: MaskFunction = applyMask,
 ): number {
   const length = payload.length;
   const headerSize = frameHeaderSize(length, mask !== null);
@@ -77,7 +78,7 @@ export function serializeFrame(
       for (let i = 0; i < length; i++) frame[offset + i] = payload[i]! ^ mask[i & 3]!;
     } else {
       frame.set(payload, offset);
-      applyMask(frame.subarray(offset), mask);
+      maskFunction(frame.subarray(offset), mask, 0);
     }
     out.push(frame);
     return frame.length;

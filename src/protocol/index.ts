@@ -9,19 +9,11 @@ export {
   parseClosePayload,
 } from './close-payload.js';
 export type { PerMessageExtension } from './extensions/extension.js';
+export type { ExtensionOffer, ExtensionParam } from './extensions/extension-header.js';
+export { parseExtensionHeader, serializeExtensionHeader } from './extensions/extension-header.js';
 export type { FrameParserHandler } from './frame-parser.js';
 export { FrameParser, ParserState } from './frame-parser.js';
 export { frameHeaderSize, serializeFrame } from './frame-serializer.js';
-export { applyMask } from './mask.js';
-export type { MaskSource } from './mask-source.js';
-export { PooledMaskSource } from './mask-source.js';
-export { isControlOpcode, isKnownOpcode, Opcode } from './opcodes.js';
-export type { ProtocolHandler, ProtocolOptions } from './protocol.js';
-export { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, Protocol } from './protocol.js';
-export type { MessageType, ProtocolState, Role } from './types.js';
-export { isValidUtf8, Utf8Validator } from './utf8-validator.js';
-export type { ExtensionOffer, ExtensionParam } from './extensions/extension-header.js';
-export { parseExtensionHeader, serializeExtensionHeader } from './extensions/extension-header.js';
 export { computeAcceptKey, isWebSocketKey, WEBSOCKET_GUID } from './handshake/accept-key.js';
 export type { AcceptResponseOptions } from './handshake/build-accept-response.js';
 export { buildAcceptResponse } from './handshake/build-accept-response.js';
@@ -51,4 +43,13 @@ export type {
   UpgradeResult,
 } from './handshake/validate-upgrade-response.js';
 export { validateUpgradeResponse } from './handshake/validate-upgrade-response.js';
+export type { MaskFunction } from './mask.js';
+export { applyMask } from './mask.js';
+export type { MaskSource } from './mask-source.js';
+export { PooledMaskSource } from './mask-source.js';
+export { isControlOpcode, isKnownOpcode, Opcode } from './opcodes.js';
 export type { CryptoPorts, RandomFill, Sha1 } from './ports.js';
+export type { ProtocolHandler, ProtocolOptions } from './protocol.js';
+export { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD, Protocol } from './protocol.js';
+export type { MessageType, ProtocolState, Role } from './types.js';
+export { isValidUtf8, Utf8Validator } from './utf8-validator.js';

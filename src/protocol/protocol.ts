@@ -9,6 +9,7 @@ import {
 import type { PerMessageExtension } from './extensions/extension.js';
 import { FrameParser, type FrameParserHandler } from './frame-parser.js';
 import { serializeFrame } from './frame-serializer.js';
+import { applyMask, type MaskFunction } from './mask.js';
 import { type MaskSource, PooledMaskSource } from './mask-source.js';
 import { Opcode } from './opcodes.js';
 import type { MessageType, ProtocolState, Role } from './types.js';
@@ -46,6 +47,11 @@ export interface ProtocolOptions {
   extension?: PerMessageExtension | null;
   /** Client masks; tests pass a fixed one. Default: PooledMaskSource over WebCrypto. */
   maskSource?: MaskSource;
+  /**
+   * How payloads are (un)masked: the portable `applyMask` by default. A platform layer may pass a
+   * native XOR (bufferutil's `unmask`, wrapped to honour `phase`) for large frames.
+   */
+  applyMask?: MaskFunction;
 }
 
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
@@ -87,6 +93,7 @@ export class Protocol implements FrameParserHandler {
   readonly #fragmentSize: number;
   readonly #extension: PerMessageExtension | null;
   #maskSource: MaskSource | null;
+  readonly #applyMask: MaskFunction;
 
   #closeSent = false;
   #closeReceived = false;
@@ -120,7 +127,8 @@ export class Protocol implements FrameParserHandler {
     this.#fragmentSize = checkLimit('fragmentSize', options.fragmentSize, 0, 0);
     this.#extension = options.extension ?? null;
     this.#maskSource = options.maskSource ?? null;
-    this.#parser = new FrameParser(this);
+    this.#applyMask = options.applyMask ?? applyMask;
+    this.#parser = new FrameParser(this, this.#applyMask);
   }
 
   get state(): ProtocolState {
@@ -326,7 +334,7 @@ export class Protocol implements FrameParserHandler {
   /** Frame a control frame the core sends on its own and hand it to onOutput. */
   #emit(opcode: number, payload: Uint8Array): void {
     const output = this.#output;
-    serializeFrame(opcode, true, false, payload, this.#nextMask(), output);
+    serializeFrame(opcode, true, false, payload, this.#nextMask(), output, this.#applyMask);
     for (let i = 0; i < output.length; i++) this.#handler.onOutput(output[i]!);
     output.length = 0;
   }
@@ -351,7 +359,7 @@ export class Protocol implements FrameParserHandler {
     const size = this.#fragmentSize;
     const length = payload.length;
     if (size === 0 || length <= size)
-      return serializeFrame(opcode, fin, rsv1, payload, this.#nextMask(), out);
+      return serializeFrame(opcode, fin, rsv1, payload, this.#nextMask(), out, this.#applyMask);
     let total = 0;
     for (let offset = 0; ; offset += size) {
       const endOffset = Math.min(offset + size, length);
@@ -364,6 +372,7 @@ export class Protocol implements FrameParserHandler {
         payload.subarray(offset, endOffset),
         this.#nextMask(),
         out,
+        this.#applyMask,
       );
       if (last) return total;
     }
@@ -432,7 +441,7 @@ export class Protocol implements FrameParserHandler {
     if (payload.length > 125) {
       throw new WebSocketError('ERR_INVALID_ARGUMENT', 'control frame payload over 125 bytes');
     }
-    return serializeFrame(opcode, true, false, payload, this.#nextMask(), out);
+    return serializeFrame(opcode, true, false, payload, this.#nextMask(), out, this.#applyMask);
   }
 
   /**
@@ -446,6 +455,6 @@ export class Protocol implements FrameParserHandler {
     this.#closeSent = true;
     this.#closeCode = code ?? CLOSE_NO_STATUS;
     this.#closeReason = reason;
-    return serializeFrame(Opcode.close, true, false, payload, this.#nextMask(), out);
+    return serializeFrame(Opcode.close, true, false, payload, this.#nextMask(), out, this.#applyMask);
   }
 }

@@ -24,11 +24,11 @@ describe('applyMask', () => {
     assert.deepEqual(data, original);
   });
 
-  test('matches the byte-wise definition for every length 0-300, alignment 0-3 and phase 0-3', () => {
+  test('matches the byte-wise definition for every length 0-300, alignment 0-7 and phase 0-3', () => {
     const backing = new Uint8Array(310);
     for (let i = 0; i < backing.length; i++) backing[i] = (i * 31 + 7) & 0xff;
     for (let length = 0; length <= 300; length++) {
-      for (let align = 0; align < 4; align++) {
+      for (let align = 0; align < 8; align++) {
         for (let phase = 0; phase < 4; phase++) {
           const copy = Uint8Array.from(backing);
           const view = copy.subarray(align, align + length);
