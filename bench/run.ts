@@ -140,6 +140,12 @@ async function runRounds(
   const taking = servers.filter((server) => !scenario.excludes.includes(server.name));
   const gaveUp = new Set<string>();
   for (let round = 1; round <= rounds; round++) {
+    if (round > 1 && performance.now() - startedAt > budgetMs) {
+      log(
+        `  ${scenario.name}: stopping after ${round - 1} round(s), past the ${values['budget-minutes']}-minute budget`,
+      );
+      break;
+    }
     // Rotate the order each round so no server always runs first (or right after a given other).
     const order = taking.map((_, index) => taking[(index + round - 1) % taking.length] as ServerSpec);
     for (const spec of order) {
