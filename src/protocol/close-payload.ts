@@ -23,6 +23,8 @@ export function isValidCloseCode(code: number): boolean {
   return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
+const decoder = new TextDecoder();
+
 /**
  * Parse a received Close payload (section 5.5.1). Throws ProtocolError: 1002 for a 1-byte body or a
  * code that may not be on the wire, 1007 for a reason that is not UTF-8 (section 8.1).
@@ -37,7 +39,7 @@ export function parseClosePayload(payload: Uint8Array): ClosePayload {
   if (length === 2) return { code, reason: '' };
   const reasonBytes = payload.subarray(2);
   if (!isValidUtf8(reasonBytes)) throw new ProtocolError('close reason is not valid UTF-8', 1007);
-  return { code, reason: new TextDecoder().decode(reasonBytes) };
+  return { code, reason: decoder.decode(reasonBytes) };
 }
 
 const encoder = new TextEncoder();

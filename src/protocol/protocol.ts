@@ -214,6 +214,7 @@ export class Protocol implements FrameParserHandler {
         return;
       }
       this.#messageOpcode = opcode;
+      this.#utf8.reset();
       this.#messageCompressed = parser.rsv1;
       this.#messageLength = 0;
       this.#fragments = 0;
