@@ -100,13 +100,7 @@ export class WriteQueue {
     while (!this.#congested && !this.#ended) {
       const hasControl = this.#controlBytes + this.#pongBytes > 0;
       const units = this.#unitKind.length - this.#unitHead;
-      if (!hasControl && units === 0) {
-        if (this.#endAfterFlush) {
-          this.#ended = true;
-          transport.end();
-        }
-        return;
-      }
+      if (!hasControl && units === 0) break;
       let batch: Buffer[];
       if (!hasControl && this.#dataHead === 0 && this.#dataBytes <= BATCH_BYTES) {
         // The common case (a turn's replies): hand over the whole array, no copy of the list.
@@ -125,6 +119,11 @@ export class WriteQueue {
         this.#takeUnits(batch);
       }
       if (batch.length > 0) this.#congested = !transport.write(batch);
+    }
+    // FIN follows the data already handed over, congested or not (the transport queues it).
+    if (this.#endAfterFlush && !this.#ended && this.bytes === 0) {
+      this.#ended = true;
+      transport.end();
     }
   }
 

@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Transport, TransportHandler } from '../../../src/connection/transport.js';
+import { WriteQueue } from '../../../src/connection/write-queue.js';
+
+/** Records each write as the list of chunk labels; `accept` decides its return value. */
+class RecordingTransport implements Transport {
+  writes: string[][] = [];
+  ended = false;
+  accept = true;
+  readonly writableLength = 0;
+  readonly remoteAddress = undefined;
+  readonly remotePort = undefined;
+  setHandler(_handler: TransportHandler): void {}
+  write(chunks: Buffer[]): boolean {
+    this.writes.push(chunks.map((chunk) => chunk.toString()));
+    return this.accept;
+  }
+  pause(): void {}
+  resume(): void {}
+  end(): void {
+    this.ended = true;
+  }
+  destroy(): void {}
+}
+
+function unit(queue: WriteQueue, kind: 'message' | 'fragment' | 'close', ...parts: string[]): void {
+  let bytes = 0;
+  for (const part of parts) {
+    queue.data.push(Buffer.from(part));
+    bytes += part.length;
+  }
+  queue.commit(bytes, kind);
+}
+
+describe('WriteQueue', () => {
+  test('everything queued in a turn leaves in one write, in order', () => {
+    const transport = new RecordingTransport();
+    const queue = new WriteQueue(transport);
+    unit(queue, 'message', 'h1', 'p1');
+    unit(queue, 'message', 'h2', 'p2');
+    assert.equal(queue.bytes, 8);
+    queue.flush();
+    assert.deepEqual(transport.writes, [['h1', 'p1', 'h2', 'p2']]);
+    assert.equal(queue.bytes, 0);
+    queue.flush();
+    assert.equal(transport.writes.length, 1, 'nothing queued: no write');
+  });
+
+  test('control frames go first; the pong slot holds only the newest pong', () => {
+    const transport = new RecordingTransport();
+    const queue = new WriteQueue(transport);
+    unit(queue, 'message', 'data');
+    queue.control.push(Buffer.from('ping'));
+    queue.commitControl(4);
+    for (const pong of ['pong1', 'pong2', 'pong3']) {
+      queue.clearPong();
+      queue.pong.push(Buffer.from(pong));
+      queue.commitPong(pong.length);
+    }
+    queue.flush();
+    assert.deepEqual(transport.writes, [['ping', 'pong3', 'data']]);
+  });
+
+  test('while congested nothing is written; after drain, control overtakes held data and units stay whole', () => {
+    const transport = new RecordingTransport();
+    const queue = new WriteQueue(transport);
+    transport.accept = false;
+    unit(queue, 'message', 'A');
+    queue.flush();
+    assert.ok(queue.congested);
+    unit(queue, 'message', 'B-head', 'B-body');
+    unit(queue, 'fragment', 'C');
+    queue.clearPong();
+    queue.pong.push(Buffer.from('pong'));
+    queue.commitPong(4);
+    queue.flush();
+    assert.equal(transport.writes.length, 1);
+    transport.accept = true;
+    queue.onDrain();
+    queue.flush();
+    assert.deepEqual(transport.writes, [['A'], ['pong', 'B-head', 'B-body', 'C']]);
+  });
+
+  test('held data leaves in batches of whole units, so later control frames can still overtake', () => {
+    const transport = new RecordingTransport();
+    const queue = new WriteQueue(transport);
+    transport.accept = false;
+    unit(queue, 'message', 'first');
+    queue.flush();
+    const big = 'x'.repeat(100 * 1024);
+    for (let i = 0; i < 4; i++) unit(queue, 'message', `${i}`, big);
+    queue.onDrain();
+    queue.flush(); // the transport refuses again after the first batch
+    assert.equal(transport.writes.length, 2);
+    assert.deepEqual(
+      transport.writes[1]?.map((chunk) => chunk.slice(0, 1)),
+      ['0', 'x', '1', 'x'],
+    );
+    queue.control.push(Buffer.from('ping'));
+    queue.commitControl(4);
+    transport.accept = true;
+    queue.onDrain();
+    queue.flush();
+    assert.deepEqual(
+      transport.writes[2]?.map((chunk) => chunk.slice(0, 4)),
+      ['ping', '2', 'xxxx', '3', 'xxxx'],
+    );
+    assert.equal(queue.bytes, 0);
+  });
+
+  test('dropData keeps Close frames and counts the whole messages dropped', () => {
+    const transport = new RecordingTransport();
+    const queue = new WriteQueue(transport);
+    transport.accept = false;
+    unit(queue, 'message', 'sent');
+    queue.flush();
+    unit(queue, 'message', 'm1');
+    unit(queue, 'fragment', 'f1');
+    unit(queue, 'message', 'f2');
+    unit(queue, 'close', 'close');
+    assert.equal(queue.dropData(), 2);
+    assert.equal(queue.bytes, 5);
+    transport.accept = true;
+    queue.onDrain();
+    queue.flush();
+    assert.deepEqual(transport.writes, [['sent'], ['close']]);
+  });
+
+  test('endAfterFlush sends FIN once everything is handed over, even to a congested transport', () => {
+    const transport = new RecordingTransport();
+    const queue = new WriteQueue(transport);
+    transport.accept = false;
+    unit(queue, 'message', 'A');
+    queue.flush();
+    unit(queue, 'close', 'close');
+    queue.endAfterFlush();
+    queue.flush();
+    assert.equal(transport.ended, false, 'the Close is still held here');
+    queue.onDrain();
+    queue.flush();
+    assert.deepEqual(transport.writes, [['A'], ['close']]);
+    assert.equal(transport.ended, true, 'congested again, but nothing is left here: FIN');
+    assert.equal(queue.ended, true);
+  });
+
+  test('clear counts unsent messages and forgets everything', () => {
+    const transport = new RecordingTransport();
+    const queue = new WriteQueue(transport);
+    unit(queue, 'message', 'a');
+    unit(queue, 'fragment', 'b');
+    unit(queue, 'close', 'c');
+    assert.equal(queue.clear(), 1);
+    assert.equal(queue.bytes, 0);
+    queue.flush();
+    assert.deepEqual(transport.writes, []);
+  });
+});
