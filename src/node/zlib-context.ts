@@ -47,6 +47,7 @@ export class ZlibDataError extends Error {
 }
 
 const SYNC_FLUSH = zlib.constants.Z_SYNC_FLUSH;
+const MIN_CHUNK = zlib.constants.Z_MIN_CHUNK;
 // Output goes into a process-wide slab and leaves as views of it: no copy for the common message that
 // fits, and nothing held per connection. Safe to share because every call is synchronous.
 const SLAB_SIZE = 64 * 1024;
@@ -120,10 +121,12 @@ export class ZlibContext {
   constructor(kind: ZlibContextKind, windowBits: number, level = 6, memLevel = 8) {
     assertSyncZlib();
     this.kind = kind;
+    // chunkSize is the stream's own output buffer, which this adapter never uses: the smallest zlib
+    // allows (64) instead of the default 16 KiB saves that much per context (measured on Node 20).
     this.stream =
       kind === 'deflate'
-        ? zlib.createDeflateRaw({ windowBits, level, memLevel })
-        : zlib.createInflateRaw({ windowBits });
+        ? zlib.createDeflateRaw({ windowBits, level, memLevel, chunkSize: MIN_CHUNK })
+        : zlib.createInflateRaw({ windowBits, chunkSize: MIN_CHUNK });
     const internals = this.stream as unknown as ZlibInternals;
     this.handle = internals._handle as ZlibHandle;
     this.state = internals._writeState;
