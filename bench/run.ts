@@ -214,7 +214,7 @@ async function main(): Promise<void> {
   mkdirSync(resultsDirectory, { recursive: true });
   const path = `${resultsDirectory}latest.json`;
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${markdownReport(summaries, results.machine, command, generatedAt)}\n`);
+  process.stdout.write(`${markdownReport(summaries, results.machine, command, generatedAt, micro.result)}\n`);
   log(`wrote ${path} in ${results.durationSeconds.toFixed(0)} s`);
   if (values['update-docs']) log(updateBenchmarksDocument(path));
   if (runs.some((run) => !run.ok && run.check !== undefined)) process.exitCode = 1;

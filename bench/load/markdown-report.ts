@@ -57,6 +57,24 @@ export function scenarioTable(summary: ScenarioSummary): string {
   return lines.join('\n');
 }
 
+/** Any `{ rows: [{...}] }` result (the parser micro-benchmark's) as a table, columns from the first row. */
+export function rowsTable(title: string, result: unknown): string {
+  const rows = (result as { rows?: unknown } | null)?.rows;
+  if (!Array.isArray(rows) || rows.length === 0 || typeof rows[0] !== 'object' || rows[0] === null) return '';
+  const columns = Object.keys(rows[0] as object);
+  const cell = (value: unknown): string =>
+    typeof value === 'number' ? formatNumber(value, Math.abs(value) < 10 ? 2 : 0) : String(value ?? '—');
+  return [
+    `### ${title}`,
+    '',
+    `| ${columns.join(' | ')} |`,
+    `|${columns.map(() => '---|').join('')}`,
+    ...rows.map(
+      (row) => `| ${columns.map((column) => cell((row as Record<string, unknown>)[column])).join(' | ')} |`,
+    ),
+  ].join('\n');
+}
+
 export function machineLine(machine: Machine): string {
   return `${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node} on ${machine.platform}; ${
     machine.pinned
@@ -70,12 +88,15 @@ export function markdownReport(
   machine: Machine,
   command: string,
   generatedAt: string,
+  micro?: unknown,
 ): string {
+  const microTable = rowsTable('parser micro-benchmark (bench/micro/parser.ts)', micro);
   return [
     `Measured ${generatedAt} with \`${command}\`.`,
     '',
     `Machine: ${machineLine(machine)}.`,
     '',
     ...summaries.flatMap((summary) => [scenarioTable(summary), '']),
+    ...(microTable === '' ? [] : [microTable, '']),
   ].join('\n');
 }

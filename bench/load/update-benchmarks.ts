@@ -17,6 +17,7 @@ interface ResultsFile {
   command: string;
   machine: Machine;
   summaries: ScenarioSummary[];
+  micro?: { result?: unknown };
 }
 
 /** Returns what it did, for the caller to print. */
@@ -40,7 +41,13 @@ export function updateBenchmarksDocument(resultsPath: string = `${resultsDirecto
   const section = [
     startMarker,
     '',
-    markdownReport(results.summaries, results.machine, results.command, results.generatedAt),
+    markdownReport(
+      results.summaries,
+      results.machine,
+      results.command,
+      results.generatedAt,
+      results.micro?.result,
+    ),
     '![throughput chart](docs/benchmarks/throughput.svg)',
     '',
     endMarker,
