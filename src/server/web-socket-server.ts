@@ -190,8 +190,10 @@ export class WebSocketServer {
       return;
     }
     const pending = this.#track(socket);
+    let headRead = false;
     const stopReading = readRequestHead(socket, this.#maxHeaderBytes, {
       onHead: (head, rest) => {
+        headRead = true;
         // Not an upgrade at all: say so (RFC 9110 15.5.22 asks for an Upgrade field with 426).
         if (!listHasToken(headerText(head.headers.upgrade), 'websocket')) {
           const error = new HandshakeError(
@@ -208,11 +210,11 @@ export class WebSocketServer {
     });
     this.#startDeadline(pending, () => {
       stopReading();
-      // RFC 9110 15.5.9: 408 when the request head did not arrive in time.
-      this.#refuse(
-        pending,
-        errorResponse(new HandshakeError('the request head did not arrive in time', 408)),
-      );
+      // RFC 9110 15.5.9: 408 when the request head did not arrive in time; 503 when we (authorize) were slow.
+      const error = headRead
+        ? new HandshakeError('the upgrade was not accepted in time', 503)
+        : new HandshakeError('the request head did not arrive in time', 408);
+      this.#refuse(pending, errorResponse(error));
     });
   }
 
