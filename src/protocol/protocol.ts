@@ -145,7 +145,11 @@ export class Protocol implements FrameParserHandler {
     return this.#closeReceived;
   }
 
-  /** Feed bytes from the peer. Never throws for anything a peer sends; faults arrive as `onFail`. */
+  /**
+   * Feed bytes from the peer. Never throws for anything a peer sends; faults arrive as `onFail`.
+   * Not re-entrant: do not call it from inside a handler callback. Payload views handed to the
+   * handler point into `chunk` (unmasked in place), so the caller must not reuse `chunk`'s memory.
+   */
   receive(chunk: Buffer): void {
     this.#parser.parse(chunk);
   }
@@ -220,6 +224,8 @@ export class Protocol implements FrameParserHandler {
       this.#fragments = 0;
     }
     // Section 10.4: limits are decided from the header, before a byte of payload is buffered.
+    // Too many fragments is 1009, not 1008: like maxPayload it bounds what one message may cost us
+    // (per-frame work and bookkeeping), and 1009 tells the peer what to change; 1008 is generic.
     if (++this.#fragments > this.#maxFragments) {
       this.#failWith(
         new MessageTooBigError(`message has more than ${this.#maxFragments} fragments`, this.#maxFragments),
