@@ -60,12 +60,13 @@ export interface ParserBenchOptions {
 }
 
 export interface ParserBenchRow {
-  size: number;
   operation:
     | 'parse (masked)'
     | 'parse (masked, native mask port)'
     | 'serialize (unmasked)'
     | 'serialize (masked)';
+  /** Payload bytes per frame. */
+  size: number;
   oursMBps: number;
   wsMBps: number;
   /** ours / ws; >= 1 means we are at or above ws. */
@@ -173,6 +174,17 @@ class CountingHandler implements ProtocolHandler {
   }
 }
 
+/** One result row, keys in table order, figures rounded (MB/s to units, the ratio to hundredths). */
+function row(operation: ParserBenchRow['operation'], size: number, ours: number, ws: number): ParserBenchRow {
+  return {
+    operation,
+    size,
+    oursMBps: Math.round(ours),
+    wsMBps: Math.round(ws),
+    ratio: Math.round((ours / ws) * 100) / 100,
+  };
+}
+
 function parseRow(size: number, rounds: number, windowMs: number, unmask?: MaskFunction): ParserBenchRow {
   const count = Math.max(4, Math.floor((4 << 20) / size));
   const chunks = stream(size, count);
@@ -212,7 +224,7 @@ function parseRow(size: number, rounds: number, windowMs: number, unmask?: MaskF
   }
   const [oursMBps, wsMBps] = compare(ours, theirs, rounds, windowMs);
   const operation = unmask ? 'parse (masked, native mask port)' : 'parse (masked)';
-  return { size, operation, oursMBps, wsMBps, ratio: oursMBps / wsMBps };
+  return row(operation, size, oursMBps, wsMBps);
 }
 
 function serializeRow(size: number, masked: boolean, rounds: number, windowMs: number): ParserBenchRow {
@@ -235,13 +247,7 @@ function serializeRow(size: number, masked: boolean, rounds: number, windowMs: n
     return bytes;
   };
   const [oursMBps, wsMBps] = compare(ours, theirs, rounds, windowMs);
-  return {
-    size,
-    operation: masked ? 'serialize (masked)' : 'serialize (unmasked)',
-    oursMBps,
-    wsMBps,
-    ratio: oursMBps / wsMBps,
-  };
+  return row(masked ? 'serialize (masked)' : 'serialize (unmasked)', size, oursMBps, wsMBps);
 }
 
 function table(rows: ParserBenchRow[]): string {
