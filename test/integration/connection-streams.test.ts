@@ -170,6 +170,46 @@ describe('writeStream()', () => {
   });
 });
 
+describe('writeStream() backpressure and accounting', () => {
+  test('a stream write waits while over maxBufferedBytes, and resumes when the peer reads', async () => {
+    const { client, server } = connectionPair({
+      server: { maxBufferedBytes: 1000 },
+      pipe: { highWaterMark: 100 },
+    });
+    client.pause();
+    const writer = server.writeStream('binary').getWriter();
+    await writer.write(Buffer.alloc(600));
+    let resolved = false;
+    const second = writer.write(Buffer.alloc(600)).then(() => {
+      resolved = true;
+    });
+    for (let i = 0; i < 5; i++) await macrotask();
+    assert.equal(resolved, false);
+    const reading = client.readStream();
+    client.resume();
+    await second;
+    await writer.close();
+    const { readable } = await reading;
+    let length = 0;
+    for await (const chunk of readable) length += chunk.length;
+    assert.equal(length, 1200);
+    server.terminate();
+  });
+
+  test('messages waiting behind an open stream are reported unsent when the connection drops', async () => {
+    const { client, server } = connectionPair();
+    const writer = client.writeStream('text').getWriter();
+    await writer.write('partial');
+    client.send('queued behind the stream');
+    client.send('and another');
+    assert.ok(client.bufferedAmount > 0);
+    client.terminate();
+    assert.equal((await client.closed).unsentMessages, 2);
+    await assert.rejects(writer.write('more'), ConnectionClosedError);
+    await server.closed;
+  });
+});
+
 describe('the stream getter (WebSocketStream shape)', () => {
   test('readable yields messages and ends on a normal closure; writable sends and closes', async () => {
     const { client, server } = connectionPair();
