@@ -85,7 +85,11 @@ describe('SocketTransport', () => {
     const writes: Promise<void>[] = [];
     for (let i = 0; i < 512; i++) writes.push(server.write(chunk)); // 32 MiB: more than the kernel buffers hold
     let settled = 0;
-    for (const write of writes) write.then(() => settled++, () => undefined);
+    for (const write of writes)
+      write.then(
+        () => settled++,
+        () => undefined,
+      );
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.ok(settled < writes.length, 'some writes wait for the reader');
     assert.ok(server.bufferedAmount > 256 * 1024);
