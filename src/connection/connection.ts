@@ -151,6 +151,7 @@ export class Connection implements AsyncIterable<Message> {
 
   // Turn and flush bookkeeping.
   #inTurn = false;
+  #reentrant: Buffer[] = [];
   #flushScheduled = false;
 
   // Inbound.
@@ -570,9 +571,17 @@ export class Connection implements AsyncIterable<Message> {
       this.#clock.clearTimeout(this.#pongTimer);
       this.#pongTimer = null;
     }
+    if (this.#inTurn) {
+      // A transport that delivers synchronously from resume() (called by a listener): the core is
+      // not re-entrant, so this chunk waits for the one being parsed.
+      this.#reentrant.push(chunk);
+      return;
+    }
     this.#inTurn = true;
     try {
       this.#core.receive(chunk);
+      const later = this.#reentrant;
+      while (later.length > 0) this.#core.receive(later.shift() as Buffer);
     } finally {
       this.#inTurn = false;
     }
