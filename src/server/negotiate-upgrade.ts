@@ -140,7 +140,7 @@ async function runAuthorize(
   if (options.authorize === undefined) return undefined;
   let result: AuthorizeResult;
   try {
-    result = await options.authorize(request);
+    result = (await options.authorize(request)) ?? undefined;
   } catch (error) {
     if (error instanceof HandshakeError) return { error };
     report(error as Error);

@@ -30,7 +30,11 @@ export interface HandshakeRefusal {
  */
 export type AuthorizeResult = boolean | undefined | HandshakeRefusal;
 
-export type Authorize = (request: HandshakeRequest) => AuthorizeResult | Promise<AuthorizeResult>;
+// biome-ignore lint/suspicious/noConfusingVoidType: `void` lets hooks that return nothing type-check, async ones too.
+type AuthorizeReturn = AuthorizeResult | void;
+
+/** Returning nothing (a hook that only inspects the request, or throws to refuse) accepts. */
+export type Authorize = (request: HandshakeRequest) => AuthorizeReturn | Promise<AuthorizeReturn>;
 
 /** Chooses one of the offered subprotocols (client preference order), or undefined for none. */
 export type SelectSubprotocol = (offered: readonly string[], request: HandshakeRequest) => string | undefined;

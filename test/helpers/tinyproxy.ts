@@ -43,8 +43,11 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** Starts tinyproxy allowing CONNECT to `connectPorts` from 127.0.0.1 only. */
-export async function startTinyproxy(connectPorts: readonly number[]): Promise<Tinyproxy> {
+/** Starts tinyproxy allowing CONNECT to `connectPorts` from 127.0.0.1 only, with optional Basic auth. */
+export async function startTinyproxy(
+  connectPorts: readonly number[],
+  basicAuth?: { user: string; password: string },
+): Promise<Tinyproxy> {
   const dir = await mkdtemp(join(tmpdir(), 'fullduplex-tinyproxy-'));
   const port = await freePort();
   const config = [
@@ -56,6 +59,7 @@ export async function startTinyproxy(connectPorts: readonly number[]): Promise<T
     'LogLevel Connect',
     'DisableViaHeader Yes',
     ...connectPorts.map((allowed) => `ConnectPort ${allowed}`),
+    ...(basicAuth === undefined ? [] : [`BasicAuth ${basicAuth.user} ${basicAuth.password}`]),
   ].join('\n');
   const configPath = join(dir, 'tinyproxy.conf');
   await writeFile(configPath, `${config}\n`);
