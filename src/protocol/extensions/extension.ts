@@ -5,6 +5,7 @@
 export interface PerMessageExtension {
   /** The extension token as negotiated, e.g. `permessage-deflate`. */
   readonly name: string;
+  readonly threshold?: number; // bytes: smaller messages go out uncompressed by default (connection: 1024)
   /**
    * Inflate one chunk of a compressed message; `end` on the message's last chunk (the extension adds
    * what RFC 7692 section 7.2.2 strips). Throws ProtocolError on corrupt data and MessageTooBigError
