@@ -1,11 +1,12 @@
 // One run: a fresh server, a fresh load generator, the generator's lifecycle, and the server-side
-// samples around it (memory for idle, RSS under load for the rest).
+// samples around it (CPU over the window, RSS under load). Idle scenarios go to idle-run.ts.
 import { readFileSync } from 'node:fs';
 import { GeneratorProcess } from './generator-process.js';
+import { runIdle } from './idle-run.js';
 import type { Check, Opened } from './load-job.js';
 import type { Profile, Scenario } from './scenarios.js';
 import type { ServerSpec } from './server-catalog.js';
-import { type MemorySample, ServerProcess } from './server-process.js';
+import { ServerProcess } from './server-process.js';
 
 export interface RunResult {
   scenario: string;
@@ -47,21 +48,6 @@ function procCpuSeconds(pid: number | undefined): number | null {
   }
 }
 
-/** Opens and closes a few connections so lazily loaded code is not charged to the measured ones. */
-async function warmUp(scenario: Scenario, server: ServerProcess, spec: ServerSpec): Promise<void> {
-  const generator = new GeneratorProcess();
-  try {
-    const job = scenario.job('smoke', { port: server.port, replyFraming: spec.replyFraming }, false);
-    await generator.start(job, 30_000);
-    await generator.go(30_000);
-    await generator.finish(30_000);
-  } finally {
-    await generator.stop();
-  }
-  // Let the server see the closes.
-  await new Promise((resolve) => setTimeout(resolve, 200));
-}
-
 export async function runScenario(
   scenario: Scenario,
   spec: ServerSpec,
@@ -75,17 +61,19 @@ export async function runScenario(
     result.error = `${spec.name} has no ${scenario.mode}${scenario.compress ? '+compress' : ''} mode`;
     return result;
   }
+  if (scenario.kind === 'idle') {
+    try {
+      await runIdle(scenario, spec, launch, profile, result, verify);
+    } catch (error) {
+      result.error = error instanceof Error ? error.message : String(error);
+    }
+    return result;
+  }
   let server: ServerProcess | null = null;
   let generator: GeneratorProcess | null = null;
   try {
     server = await ServerProcess.start(launch);
     const job = scenario.job(profile, { port: server.port, replyFraming: spec.replyFraming }, verify);
-    const idle = job.kind === 'idle';
-    let baseline: MemorySample | null = null;
-    if (idle) {
-      await warmUp(scenario, server, spec);
-      baseline = await server.memory();
-    }
     generator = new GeneratorProcess();
     let cpuAtWindowStart: number | null = null;
     const serverPid = server.pid;
@@ -95,15 +83,6 @@ export async function runScenario(
     const opened = await generator.start(job, 120_000);
     result.opened = opened;
     result.metrics.handshakesPerSecond = opened.handshakesPerSecond;
-    if (baseline !== null) {
-      const loaded = await server.memory();
-      const per = (after: number, before: number): number => (after - before) / opened.connections / kibibyte;
-      result.metrics.rssPerConnectionKiB = per(loaded.rss, baseline.rss);
-      result.metrics.heapPerConnectionKiB = per(loaded.heapUsed, baseline.heapUsed);
-      result.metrics.externalPerConnectionKiB = per(loaded.external, baseline.external);
-      result.metrics.serverRssMiB = loaded.rss / mebibyte;
-      result.metrics.baselineRssMiB = baseline.rss / mebibyte;
-    }
     const measured = await generator.go(job.warmupMs + job.measureMs + 60_000);
     const cpuAtWindowEnd = procCpuSeconds(serverPid);
     if (cpuAtWindowStart !== null && cpuAtWindowEnd !== null && measured.seconds > 0) {
@@ -114,12 +93,10 @@ export async function runScenario(
         result.metrics.serverCpuMicrosPerMessage = (cpuSeconds * 1e6) / (rate * measured.seconds);
       }
     }
-    if (!idle) {
-      const rss = server.pid === undefined ? null : procRss(server.pid);
-      if (rss !== null) {
-        result.metrics.serverRssMiB = rss.rss / mebibyte;
-        result.metrics.serverPeakRssMiB = rss.peak / mebibyte;
-      }
+    const rss = serverPid === undefined ? null : procRss(serverPid);
+    if (rss !== null) {
+      result.metrics.serverRssMiB = rss.rss / mebibyte;
+      result.metrics.serverPeakRssMiB = rss.peak / mebibyte;
     }
     for (const [key, value] of Object.entries(measured)) {
       if (typeof value === 'number' && key !== 'seconds') result.metrics[key] = value;

@@ -11,6 +11,7 @@ export type ScenarioName =
   | 'fan-out'
   | 'idle'
   | 'idle-max'
+  | 'idle-multi'
   | 'deflate'
   | 'latency';
 
@@ -27,6 +28,7 @@ export interface MetricSpec {
 
 export interface Scenario {
   name: ScenarioName;
+  kind: LoadJob['kind'];
   description: string;
   mode: ServerMode;
   compress: boolean;
@@ -34,6 +36,8 @@ export interface Scenario {
   excludes: readonly ServerName[];
   /** The first metric is the headline. */
   metrics: readonly MetricSpec[];
+  /** Server processes (and as many load generators), each with its share of the connections. */
+  processes: number;
   /** In the default run (`idle-max` is asked for by name: it holds ~20,000 sockets per process). */
   byDefault: boolean;
   job(profile: Profile, target: { port: number; replyFraming: ReplyFraming }, verify: boolean): LoadJob;
@@ -47,7 +51,7 @@ interface Timing {
 const timings: Record<Profile, Timing> = {
   full: { warmupMs: 1000, measureMs: 3000 },
   quick: { warmupMs: 500, measureMs: 1500 },
-  smoke: { warmupMs: 100, measureMs: 300 },
+  smoke: { warmupMs: 50, measureMs: 200 },
 };
 
 function pick<T>(profile: Profile, full: T, quick: T, smoke: T): T {
@@ -98,6 +102,8 @@ function echo(
 ): Scenario {
   return {
     name,
+    kind: 'echo',
+    processes: 1,
     description,
     mode: 'echo',
     compress: false,
@@ -125,11 +131,15 @@ function idle(
   name: ScenarioName,
   counts: Record<Profile, number>,
   sources: number,
+  processes: number,
   byDefault: boolean,
 ): Scenario {
+  const across = processes > 1 ? ` across ${processes} server processes (one port each)` : '';
   return {
     name,
-    description: `${counts.full.toLocaleString('en-US')} idle connections (--quick: ${counts.quick.toLocaleString('en-US')}) from ${sources} loopback source address${sources > 1 ? 'es' : ''}: server memory per connection over its baseline, handshakes/s while opening`,
+    kind: 'idle',
+    processes,
+    description: `${counts.full.toLocaleString('en-US')} idle connections (--quick: ${counts.quick.toLocaleString('en-US')})${across} from ${sources} loopback source address${sources > 1 ? 'es' : ''}: server memory per connection over its baseline, handshakes/s while opening`,
     mode: 'echo',
     compress: false,
     excludes: [],
@@ -184,6 +194,8 @@ export const scenarios: readonly Scenario[] = [
   ),
   {
     name: 'fan-out',
+    kind: 'fan-out',
+    processes: 1,
     description: '128 B binary from 1 publisher to 2,000 subscribers on a broadcast server; deliveries/s',
     mode: 'broadcast',
     compress: false,
@@ -208,11 +220,16 @@ export const scenarios: readonly Scenario[] = [
       payloadSize: 128,
     }),
   },
-  idle('idle', { full: 10_000, quick: 2_000, smoke: 50 }, 1, true),
+  idle('idle', { full: 10_000, quick: 2_000, smoke: 50 }, 1, 1, true),
   // One process may hold up to the hard open-file limit (20,000 here); both ends need a descriptor each.
-  idle('idle-max', { full: 19_500, quick: 19_500, smoke: 60 }, 4, false),
+  idle('idle-max', { full: 19_500, quick: 19_500, smoke: 60 }, 4, 1, false),
+  // Past one process's limit: two servers on two ports (Node 20 has no SO_REUSEPORT and the CLI no
+  // cluster mode, so they do not share one), two load generators, four source addresses.
+  idle('idle-multi', { full: 39_000, quick: 39_000, smoke: 60 }, 4, 2, false),
   {
     name: 'deflate',
+    kind: 'deflate',
+    processes: 1,
     description: '4 KiB JSON-like text echo with permessage-deflate, 50 connections x 4 in flight',
     mode: 'echo',
     compress: true,
@@ -238,6 +255,8 @@ export const scenarios: readonly Scenario[] = [
   },
   {
     name: 'latency',
+    kind: 'latency',
+    processes: 1,
     description: '64 B echo round trips at a fixed 10,000 msg/s over 10 connections (open loop, 1 ms tick)',
     mode: 'echo',
     compress: false,
