@@ -22,9 +22,12 @@ const MESSAGE_SIZE = 64 * 1024;
 const MAX_BUFFERED = 1 * MiB;
 /**
  * The stated bound on growth of the server's peak RSS: the per-connection queue bound plus a constant
- * for V8 and Node (socket buffers, garbage not yet collected from 256 MiB of 64 KiB reads).
+ * for V8 and Node (socket buffers, and garbage not yet collected from hundreds of MiB of 64 KiB
+ * reads). Observed: ~40 MiB growth in broadcast whether 256 MiB or 1 GiB is offered
+ * (bench/faults/slow-reader.ts), ~8 MiB in echo; an echo server with an unbounded queue
+ * (--max-buffered-bytes 1 GiB) grows by ~270 MiB on the same 256 MiB.
  */
-const GROWTH_BOUND = MAX_BUFFERED + 48 * MiB;
+const GROWTH_BOUND = MAX_BUFFERED + 63 * MiB;
 
 describe('issue 5: a slow or absent reader cannot grow the server', { skip: skipWithoutProc() }, () => {
   test('broadcast: 256 MiB offered to a client reading at 1 KiB/s; the server peak RSS grows by less than the bound', async () => {
