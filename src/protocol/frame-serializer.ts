@@ -1,4 +1,4 @@
-import { applyMask, type MaskFunction } from './mask.js';
+import { applyMask, copyMasked, type MaskFunction } from './mask.js';
 
 /**
  * Payloads up to this size are copied behind their header into one Buffer: one write entry instead
@@ -10,6 +10,46 @@ export const COMBINE_THRESHOLD = 2048;
 export function frameHeaderSize(length: number, masked: boolean): number {
   const base = length < 126 ? 2 : length < 0x10000 ? 4 : 10;
   return masked ? base + 4 : base;
+}
+
+/**
+ * Small frames are carved from a 16 KiB slab: constructing a Buffer view over it costs about half of
+ * Buffer.allocUnsafe (measured ~30 ns against ~51 ns on Node 20), and most frames are small. Like
+ * Node's own pool, a live frame keeps its slab alive; frames over SLAB_MAX get their own memory.
+ * `Buffer[Symbol.species]` is Node's internal FastBuffer (no argument checks); where a runtime's
+ * species is Buffer itself, `Buffer.from(arrayBuffer, offset, length)` does the same job.
+ */
+const SLAB_SIZE = 16 * 1024;
+const SLAB_MAX = 4 * 1024;
+type BufferView = new (buffer: ArrayBuffer, byteOffset: number, length: number) => Buffer;
+const Species = (Buffer as unknown as { [Symbol.species]?: BufferView })[Symbol.species];
+const makeView: (buffer: ArrayBuffer, offset: number, length: number) => Buffer =
+  Species !== undefined && Species !== (Buffer as unknown)
+    ? (buffer, offset, length) => new Species(buffer, offset, length)
+    : (buffer, offset, length) => Buffer.from(buffer, offset, length);
+let slab = new ArrayBuffer(SLAB_SIZE);
+let slabOffset = 0;
+
+/**
+ * A Buffer of `size` bytes whose byte at `at` sits at an address congruent to `alignment` modulo 8
+ * (so a masked payload can be written word by word from its source); `alignment` -1 = any.
+ */
+function allocateFrame(size: number, at = 0, alignment = -1): Buffer {
+  if (size > SLAB_MAX) {
+    if (alignment < 0) return Buffer.allocUnsafe(size);
+    const backing = Buffer.allocUnsafe(size + 7);
+    const shift = (alignment - backing.byteOffset - at) & 7;
+    return backing.subarray(shift, shift + size);
+  }
+  const shift = alignment < 0 ? 0 : (alignment - slabOffset - at) & 7;
+  if (slabOffset + shift + size > SLAB_SIZE) {
+    slab = new ArrayBuffer(SLAB_SIZE);
+    slabOffset = 0;
+    return allocateFrame(size, at, alignment);
+  }
+  const frame = makeView(slab, slabOffset + shift, size);
+  slabOffset = (slabOffset + shift + size + 7) & ~7;
+  return frame;
 }
 
 function toBuffer(data: Uint8Array): Buffer {
@@ -72,24 +112,27 @@ export function serializeFrame(
   const length = payload.length;
   const headerSize = frameHeaderSize(length, mask !== null);
   if (mask !== null) {
-    const frame = Buffer.allocUnsafe(headerSize + length);
-    const offset = writeHeader(frame, opcode, fin, rsv1, length, mask);
-    if (length < 64) {
-      for (let i = 0; i < length; i++) frame[offset + i] = payload[i]! ^ mask[i & 3]!;
-    } else {
+    if (maskFunction !== applyMask && length >= 64) {
+      const frame = allocateFrame(headerSize + length);
+      const offset = writeHeader(frame, opcode, fin, rsv1, length, mask);
       frame.set(payload, offset);
       maskFunction(frame.subarray(offset), mask, 0);
+      out.push(frame);
+      return frame.length;
     }
+    // Portable path: place the payload at the source's alignment and mask while copying.
+    const frame = allocateFrame(headerSize + length, headerSize, payload.byteOffset & 7);
+    copyMasked(payload, frame, writeHeader(frame, opcode, fin, rsv1, length, mask), mask);
     out.push(frame);
     return frame.length;
   }
   if (length <= COMBINE_THRESHOLD) {
-    const frame = Buffer.allocUnsafe(headerSize + length);
+    const frame = allocateFrame(headerSize + length);
     frame.set(payload, writeHeader(frame, opcode, fin, rsv1, length, null));
     out.push(frame);
     return frame.length;
   }
-  const header = Buffer.allocUnsafe(headerSize);
+  const header = allocateFrame(headerSize);
   writeHeader(header, opcode, fin, rsv1, length, null);
   out.push(header, toBuffer(payload));
   return headerSize + length;

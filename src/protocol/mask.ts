@@ -9,6 +9,8 @@
  * through a scratch byte view, so the result is right on any endianness.
  */
 const WORD_THRESHOLD = 128;
+/** copyMasked's byte loop writes another array, so its views pay off sooner. */
+const COPY_WORD_THRESHOLD = 64;
 const scratchWord = new BigInt64Array(1);
 const scratchBytes = new Uint8Array(scratchWord.buffer);
 
@@ -59,4 +61,55 @@ export function applyMask(data: Uint8Array, mask: Uint8Array, phase = 0): void {
   }
   for (; i < words; i++) view[i] = view[i]! ^ word;
   for (i = head + words * 8; i < length; i++) data[i] = data[i]! ^ mask[(i + phase) & 3]!;
+}
+
+/**
+ * Write `source` masked into `target` at `offset` in one pass (client frames: section 5.3 masks a
+ * copy, never the caller's bytes). Word-wise when both sides share their alignment modulo 8 (the
+ * serializer allocates frames so they do), else a copy then `applyMask`.
+ */
+export function copyMasked(source: Uint8Array, target: Uint8Array, offset: number, mask: Uint8Array): void {
+  const length = source.length;
+  const sourceOffset = source.byteOffset;
+  const targetOffset = target.byteOffset + offset;
+  if (length < COPY_WORD_THRESHOLD) {
+    const m0 = mask[0]!;
+    const m1 = mask[1]!;
+    const m2 = mask[2]!;
+    const m3 = mask[3]!;
+    let i = 0;
+    for (const end = length & ~3; i < end; i += 4) {
+      target[offset + i] = source[i]! ^ m0;
+      target[offset + i + 1] = source[i + 1]! ^ m1;
+      target[offset + i + 2] = source[i + 2]! ^ m2;
+      target[offset + i + 3] = source[i + 3]! ^ m3;
+    }
+    for (; i < length; i++) target[offset + i] = source[i]! ^ mask[i & 3]!;
+    return;
+  }
+  if (((sourceOffset ^ targetOffset) & 7) !== 0) {
+    target.set(source, offset);
+    applyMask(target.subarray(offset, offset + length), mask, 0);
+    return;
+  }
+  const head = (8 - (sourceOffset & 7)) & 7;
+  for (let i = 0; i < head; i++) target[offset + i] = source[i]! ^ mask[i & 3]!;
+  const words = (length - head) >>> 3;
+  for (let i = 0; i < 8; i++) scratchBytes[i] = mask[(head + i) & 3]!;
+  const word = scratchWord[0]!;
+  const from = new BigInt64Array(source.buffer, sourceOffset + head, words);
+  const to = new BigInt64Array(target.buffer, targetOffset + head, words);
+  let i = 0;
+  for (const end = words - 7; i < end; i += 8) {
+    to[i] = from[i]! ^ word;
+    to[i + 1] = from[i + 1]! ^ word;
+    to[i + 2] = from[i + 2]! ^ word;
+    to[i + 3] = from[i + 3]! ^ word;
+    to[i + 4] = from[i + 4]! ^ word;
+    to[i + 5] = from[i + 5]! ^ word;
+    to[i + 6] = from[i + 6]! ^ word;
+    to[i + 7] = from[i + 7]! ^ word;
+  }
+  for (; i < words; i++) to[i] = from[i]! ^ word;
+  for (i = head + words * 8; i < length; i++) target[offset + i] = source[i]! ^ mask[i & 3]!;
 }

@@ -92,4 +92,33 @@ describe('serializeFrame', () => {
     const { out } = serialize(2, payload);
     assert.ok(Buffer.isBuffer(out[1]));
   });
+
+  test('masked frames are right for payloads at any alignment and size (word-wise copy path)', () => {
+    const backing = Buffer.alloc(70_000);
+    for (let i = 0; i < backing.length; i++) backing[i] = (i * 7) & 0xff;
+    for (const length of [63, 64, 65, 127, 128, 200, 4000, 4200, 66_000]) {
+      for (let align = 0; align < 8; align++) {
+        const payload = backing.subarray(align, align + length);
+        const { bytes } = serialize(2, payload, { mask });
+        assert.deepEqual(bytes, frame({ opcode: 2, payload, mask: RFC_MASK }), `${length} at ${align}`);
+      }
+    }
+  });
+
+  test('frames carved from the shared slab never overlap', () => {
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const { out } = serialize(2, Buffer.alloc(i % 300, i & 0xff), { mask: i % 2 ? mask : null });
+      frames.push(...out);
+    }
+    for (let i = 0; i < 2000; i++) {
+      const length = i % 300;
+      const expected = frame({
+        opcode: 2,
+        payload: Buffer.alloc(length, i & 0xff),
+        mask: i % 2 ? RFC_MASK : null,
+      });
+      assert.deepEqual(frames[i], expected, `frame ${i}`);
+    }
+  });
 });

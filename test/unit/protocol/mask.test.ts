@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { applyMask } from '../../../src/protocol/mask.js';
+import { applyMask, copyMasked } from '../../../src/protocol/mask.js';
 
 function reference(data: Uint8Array, mask: Uint8Array, phase: number): Uint8Array {
   return data.map((byte, i) => byte ^ mask[(i + phase) % 4]!);
@@ -56,5 +56,35 @@ describe('applyMask', () => {
       offset += size;
     }
     assert.deepEqual(pieces, whole);
+  });
+
+  test('copyMasked writes the masked copy for every length 0-300 and every pair of alignments', () => {
+    const backing = new Uint8Array(320);
+    for (let i = 0; i < backing.length; i++) backing[i] = (i * 13 + 5) & 0xff;
+    for (let length = 0; length <= 300; length += length < 80 ? 1 : 7) {
+      for (let sourceAlign = 0; sourceAlign < 8; sourceAlign++) {
+        for (let targetAlign = 0; targetAlign < 8; targetAlign++) {
+          const source = backing.subarray(sourceAlign, sourceAlign + length);
+          const before = Uint8Array.from(source);
+          const target = new Uint8Array(length + 20).fill(0xee);
+          copyMasked(source, target, targetAlign + 3, mask);
+          const where = `length ${length} source ${sourceAlign} target ${targetAlign}`;
+          assert.deepEqual(
+            target.subarray(targetAlign + 3, targetAlign + 3 + length),
+            reference(source, mask, 0),
+            where,
+          );
+          assert.ok(
+            target.subarray(0, targetAlign + 3).every((b) => b === 0xee),
+            `${where}: before untouched`,
+          );
+          assert.ok(
+            target.subarray(targetAlign + 3 + length).every((b) => b === 0xee),
+            `${where}: after untouched`,
+          );
+          assert.deepEqual(source, before, `${where}: source untouched`);
+        }
+      }
+    }
   });
 });
