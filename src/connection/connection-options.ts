@@ -1,7 +1,24 @@
 import type { PerMessageExtension } from '../protocol/extensions/extension.js';
 import type { MaskSource } from '../protocol/mask-source.js';
 import type { Role } from '../protocol/types.js';
+import type { BufferBudget } from './buffer-budget.js';
 import type { Clock } from './clock.js';
+
+/**
+ * What a send does when the connection's buffer is already over `maxBufferedBytes` (a slow consumer):
+ * - `'wait'`: queue it anyway; `send()` returns false, `write()` waits for the drain.
+ * - `'close'`: close the connection with `backpressureCloseCode`; the backlog is dropped and reported.
+ * - `'drop-newest'`: do not queue this message (counted in `stats`, reported to `onDrop`).
+ * - `'drop-oldest'`: evict whole, uncompressed messages not yet handed to the transport from the head
+ *   of the queue to make room, then queue this one. Never a fragment of a streamed message, a
+ *   compressed message (the peer's inflate context depends on it) or a control frame.
+ * - `'latest-by-key'`: a send with a `key` replaces a still-queued, uncompressed message sent with the
+ *   same key, in that message's place in the queue (over the bound or not); a send whose key is not
+ *   queued (or without a key) is queued as with `'wait'`. The backlog is then at most one message per
+ *   key.
+ * Only `'wait'` may grow past the bound without limit; a shared `budget` caps that.
+ */
+export type BackpressurePolicy = 'wait' | 'close' | 'drop-newest' | 'drop-oldest' | 'latest-by-key';
 
 /** The upgrade request a server connection was opened by (Node's IncomingMessage fits). */
 export interface UpgradeRequestInfo {
@@ -44,14 +61,12 @@ export interface ConnectionOptions {
    * that 10,000 slow readers cost at most 10 GiB rather than the unbounded memory of ws.
    */
   readonly maxBufferedBytes?: number;
-  /**
-   * What a send does while the buffer is already over `maxBufferedBytes`: `'wait'` (default: the
-   * message is queued, `send()` returns false, `write()` waits) or `'close'` (the connection is
-   * closed with `backpressureCloseCode` and unsent data is dropped and reported).
-   */
-  readonly backpressure?: 'wait' | 'close';
+  /** The slow-consumer policy of sends that do not name one (see BackpressurePolicy). Default `'wait'`. */
+  readonly backpressure?: BackpressurePolicy;
   /** 1013 (try again later, default) or 1008 (policy violation). */
   readonly backpressureCloseCode?: number;
+  /** A process-wide cap on outgoing bytes held by the connections sharing it (see BufferBudget). */
+  readonly budget?: BufferBudget | null;
   /** Stop reading the transport when this many whole messages wait unread. Default 16. */
   readonly maxQueuedMessages?: number;
   /** ... or when they hold this many bytes. Default 1 MiB. */

@@ -1,9 +1,12 @@
 import type { Codec } from '../codecs/codec.js';
-import { ConnectionClosedError, type ProtocolError, WebSocketError } from '../errors.js';
+import { ConnectionClosedError, type ProtocolError } from '../errors.js';
+import { frameHeaderSize } from '../protocol/frame-serializer.js';
 import { Protocol, type ProtocolHandler } from '../protocol/protocol.js';
 import type { MessageType } from '../protocol/types.js';
+import type { BudgetMember, BufferBudget } from './buffer-budget.js';
 import { type Clock, timerClock } from './clock.js';
 import {
+  type BackpressurePolicy,
   type ConnectionOptions,
   DEFAULT_CLOSE_TIMEOUT,
   DEFAULT_MAX_BUFFERED_BYTES,
@@ -11,7 +14,10 @@ import {
   DEFAULT_MAX_QUEUED_MESSAGES,
   type UpgradeRequestInfo,
 } from './connection-options.js';
+import type { ConnectionStats, DropReason } from './connection-stats.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
+import { messageBytes } from './message-bytes.js';
+import type { PreparedMessage } from './prepared-message.js';
 import type { Transport } from './transport.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -31,12 +37,31 @@ interface PendingPing extends Waiter<number> {
   readonly sentAt: number;
 }
 
-/** A whole message waiting behind a streaming writer that holds the data channel. */
+/** A whole message waiting behind a streaming writer that holds the data channel ('latest-by-key' may replace it). */
 interface DeferredMessage {
-  readonly type: MessageType;
-  readonly data: Buffer;
-  readonly compress: boolean | undefined;
+  type: MessageType;
+  data: Buffer;
+  compress: boolean | undefined;
+  prepared: PreparedMessage | null;
+  readonly key: string | undefined;
 }
+
+/** What became of one send (#offer). */
+const QUEUED = 0;
+const DROPPED = 1;
+
+/** What happened to one connection's send in a broadcast. */
+export type SendOutcome = 'queued' | 'dropped' | 'closed';
+
+/**
+ * For broadcast() only (not re-exported): send a prepared message and say what became of it, which
+ * the boolean of sendPrepared() cannot tell. Set by Connection's static block.
+ */
+export let offerPrepared: (
+  connection: Connection,
+  prepared: PreparedMessage,
+  options: SendOptions | undefined,
+) => SendOutcome;
 
 /** A streaming writer: owns the data channel from its turn until close() or abort(). */
 interface StreamWriter {
@@ -66,17 +91,6 @@ const NORMAL_CLOSURE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005]);
 /** True for the error a read gets after a normal closure (1000, 1001 or a Close without code). */
 export function isNormalClosure(error: unknown): boolean {
   return error instanceof ConnectionClosedError && NORMAL_CLOSURE_CODES.has(error.closeCode);
-}
-
-function toBuffer(data: MessageData): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
-  if (Buffer.isBuffer(data)) return data;
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer) return Buffer.from(data);
-  throw new WebSocketError(
-    'ERR_INVALID_ARGUMENT',
-    'data must be a string, Buffer, TypedArray, DataView or ArrayBuffer',
-  );
 }
 
 function toMessage(type: MessageType, data: Buffer): Message {
@@ -114,8 +128,10 @@ function singleChunkStream(message: Message): MessageStream {
  * - The application must keep reading: unread messages pause the transport past
  *   `maxQueuedMessages`/`maxQueuedBytes` (TCP then pushes back on the peer), and pongs and Close
  *   frames are not seen while it is paused (the heartbeat does not judge a paused connection).
- * - Writers past `maxBufferedBytes`: `write()` and stream writes wait, `send()` returns false; with
- *   `backpressure: 'close'` the connection closes instead.
+ * - Writers past `maxBufferedBytes`: `write()` and stream writes wait, `send()` returns false; the
+ *   `backpressure` policy (per connection or per send) may close, drop the new message, evict the
+ *   oldest or replace by key instead (BackpressurePolicy). Every drop is counted in `stats` and
+ *   reported to `onDrop`. A shared `budget` caps the bytes held by all connections that use it.
  * - After an error, nothing more is sent: a protocol failure sends its Close (1002, 1007, 1009...)
  *   and drops queued data; a listener that throws closes with 1011 and the error goes to
  *   `onError` (rethrown asynchronously without one). Then every pending `write()`, `ping()`, read and stream rejects or errors with
@@ -144,6 +160,14 @@ export class Connection implements AsyncIterable<Message> {
   readonly #closeTimeout: number;
   readonly #autoPong: boolean;
   readonly #flushTask: () => void;
+  readonly #policy: BackpressurePolicy;
+  readonly #budget: BufferBudget | null;
+  readonly #budgetMember: BudgetMember | null = null;
+  readonly #compressThreshold: number;
+  readonly #fragmentSize: number;
+  readonly #stats = { messagesDropped: 0, bytesDropped: 0, messagesReplaced: 0 };
+  /** Frames of a keyed message that will take a queued one's place (reused: no array per send). */
+  readonly #scratch: Buffer[] = [];
 
   #readyState: ReadyState = 'open';
   #resolveClosed!: (info: CloseInfo) => void;
@@ -170,6 +194,7 @@ export class Connection implements AsyncIterable<Message> {
   #onPong: Listener<[Buffer]> = null;
   #onDrain: Listener<[]> = null;
   #onError: Listener<[unknown]> = null;
+  #onDrop: Listener<[DropReason, number, number]> = null;
 
   // Outbound.
   #deferred: (DeferredMessage | StreamWriter)[] = [];
@@ -214,10 +239,24 @@ export class Connection implements AsyncIterable<Message> {
     this.#maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
     this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     this.#autoPong = options.autoPong ?? true;
+    this.#policy = options.backpressure ?? 'wait';
+    this.#budget = options.budget ?? null;
+    this.#compressThreshold = options.extension?.threshold ?? COMPRESS_THRESHOLD;
+    this.#fragmentSize = options.fragmentSize ?? 0;
     this.closed = new Promise((resolve) => {
       this.#resolveClosed = resolve;
     });
-    this.#queue = new WriteQueue(transport);
+    this.#queue = new WriteQueue(transport, this.#budget);
+    if (this.#budget !== null) {
+      const connection = this;
+      this.#budgetMember = {
+        get heldBytes() {
+          return connection.#queue.bytes + connection.#deferredBytes;
+        },
+        shed: (code, reason) => this.#failLocally(code, reason),
+      };
+      this.#budget.join(this.#budgetMember);
+    }
     this.#flushTask = () => {
       this.#flushScheduled = false;
       this.#flush();
@@ -283,6 +322,11 @@ export class Connection implements AsyncIterable<Message> {
 
   get role(): 'client' | 'server' {
     return this.#role;
+  }
+
+  /** What the slow-consumer policy dropped so far (a live object; no allocation per read). */
+  get stats(): ConnectionStats {
+    return this.#stats;
   }
 
   // ---------------------------------------------------------------- reading
@@ -385,6 +429,14 @@ export class Connection implements AsyncIterable<Message> {
     this.#onError = listener;
   }
 
+  /**
+   * Called when a slow-consumer policy drops messages: why, how many, and their frame bytes. It runs
+   * inside the send that caused it; like other listeners, a throw closes the connection with 1011.
+   */
+  onDrop(listener: ((reason: DropReason, messages: number, bytes: number) => void) | null): void {
+    this.#onDrop = listener;
+  }
+
   /** Stop reading the transport (the application's own flow control); resume() undoes it. */
   pause(): void {
     this.#setPaused(PAUSED_BY_USER, true);
@@ -402,21 +454,44 @@ export class Connection implements AsyncIterable<Message> {
    * ConnectionClosedError once closing.
    */
   send(data: MessageData, options?: SendOptions): boolean {
-    const bytes = toBuffer(data);
+    const bytes = messageBytes(data);
     const binary = options?.binary ?? typeof data !== 'string';
-    this.#enqueueMessage(binary ? 'binary' : 'text', bytes, options?.compress);
-    if (this.bufferedAmount <= this.#maxBufferedBytes) return true;
+    const outcome = this.#offer(binary ? 'binary' : 'text', bytes, options?.compress, null, options);
+    if (outcome === QUEUED && this.bufferedAmount <= this.#maxBufferedBytes) return true;
     this.#overBound = true;
     return false;
   }
 
-  /** Queue a message; resolves at once under maxBufferedBytes, else when the buffer drains under it. */
+  /**
+   * Send a message framed once by prepareMessage(): a server connection that sends it uncompressed
+   * queues the prepared frames themselves (no copy, no framing); otherwise it is framed here like
+   * send(). Returns and throws as send() does; `options.compress` overrides the prepared choice.
+   */
+  sendPrepared(prepared: PreparedMessage, options?: SendOptions): boolean {
+    const outcome = this.#offer(
+      prepared.type,
+      prepared.data,
+      options?.compress ?? prepared.compress,
+      prepared,
+      options,
+    );
+    if (outcome === QUEUED && this.bufferedAmount <= this.#maxBufferedBytes) return true;
+    this.#overBound = true;
+    return false;
+  }
+
+  /**
+   * Queue a message; resolves at once under maxBufferedBytes, else when the buffer drains under it.
+   * Under a dropping policy ('drop-newest', 'drop-oldest', 'latest-by-key') it never waits.
+   */
   write(data: MessageData, options?: SendOptions): Promise<void> {
     try {
       if (this.send(data, options)) return RESOLVED;
     } catch (error) {
       return Promise.reject(error);
     }
+    const policy = options?.backpressure ?? this.#policy;
+    if (policy !== 'wait' && policy !== 'close') return RESOLVED;
     return new Promise((resolve, reject) => {
       this.#writeWaiters.push({ resolve, reject });
     });
@@ -525,7 +600,7 @@ export class Connection implements AsyncIterable<Message> {
       payload = Buffer.allocUnsafe(4);
       payload.writeUInt32BE(this.#pingCounter++ >>> 0);
     } else {
-      payload = Buffer.from(toBuffer(data)); // a copy: we compare it with the pong later
+      payload = Buffer.from(messageBytes(data)); // a copy: we compare it with the pong later
     }
     try {
       this.#queue.commitControl(this.#core.framePing(payload, this.#queue.control));
@@ -881,35 +956,203 @@ export class Connection implements AsyncIterable<Message> {
 
   // ---------------------------------------------------------------- outbound internals
 
-  #enqueueMessage(type: MessageType, data: Buffer, compress: boolean | undefined): void {
+  /**
+   * Queue one message under the slow-consumer policy (the prepared frames when they fit this
+   * connection). Returns QUEUED or DROPPED; throws ConnectionClosedError once closing, or when the
+   * policy closed the connection. The 'wait' policy without a budget costs one comparison here.
+   */
+  #offer(
+    type: MessageType,
+    data: Buffer,
+    compress: boolean | undefined,
+    prepared: PreparedMessage | null,
+    options: SendOptions | undefined,
+  ): number {
     if (this.#readyState !== 'open') throw this.#closedError();
-    if (this.#options.backpressure === 'close' && this.#isOverBound()) {
-      // The peer stayed over the bound: close rather than queue (issue 5 policy).
-      this.#failLocally(this.#options.backpressureCloseCode ?? 1013, 'send buffer over maxBufferedBytes');
-      throw this.#closedError();
+    const policy = options?.backpressure ?? this.#policy;
+    let key: string | undefined;
+    if (policy !== 'wait' || this.#budget !== null) {
+      if (policy === 'latest-by-key') {
+        key = options?.key;
+        if (key !== undefined && this.#replaceKeyed(key, type, data, compress, prepared)) return QUEUED;
+      }
+      if (this.#isOverBound() && this.#overBoundPolicy(policy, data, prepared) === DROPPED) return DROPPED;
     }
     if (this.#options.idleTimeout) this.#activity();
     if (this.#channelOwner !== null || this.#deferred.length > 0) {
       // A streaming writer holds the data channel: wait behind it, in call order.
-      this.#deferred.push({ type, data, compress });
-      this.#deferredBytes += data.length;
-      return;
+      this.#deferred.push({ type, data, compress, prepared, key });
+      this.#addDeferredBytes(data.length);
+      return QUEUED;
     }
-    const queue = this.#queue;
-    queue.commit(
-      this.#core.frameMessage(type, data, queue.data, compress ?? this.#compressByDefault(data)),
-      'message',
-    );
+    this.#queueMessage(type, data, compress, prepared, key);
     this.#scheduleFlush();
+    return QUEUED;
   }
 
-  #compressByDefault(data: Buffer): boolean {
-    return this.#options.extension != null && data.length >= COMPRESS_THRESHOLD;
+  /** Frame (or take the prepared frames of) one whole message into the write queue. */
+  #queueMessage(
+    type: MessageType,
+    data: Buffer,
+    compress: boolean | undefined,
+    prepared: PreparedMessage | null,
+    key: string | undefined,
+  ): void {
+    const queue = this.#queue;
+    const deflate = this.#shouldCompress(compress, data);
+    let bytes: number;
+    if (prepared !== null && !deflate && this.#fitsPrepared(data)) {
+      // The same Buffer objects as every other subscriber: no copy, no framing.
+      const frames = prepared.frames;
+      for (let index = 0; index < frames.length; index++) queue.data.push(frames[index] as Buffer);
+      bytes = prepared.byteLength;
+    } else {
+      bytes = this.#core.frameMessage(type, data, queue.data, deflate);
+    }
+    if (deflate) queue.commit(bytes, 'pinned');
+    else if (key === undefined) queue.commit(bytes, 'message');
+    else queue.commitKeyed(bytes, key);
+  }
+
+  /**
+   * Prepared frames are server frames (unmasked) of one frame: a client must mask each frame
+   * (RFC 6455 5.3), and a `fragmentSize` smaller than the payload asks for several frames.
+   */
+  #fitsPrepared(data: Buffer): boolean {
+    return this.#role === 'server' && (this.#fragmentSize === 0 || data.length <= this.#fragmentSize);
+  }
+
+  #shouldCompress(compress: boolean | undefined, data: Buffer): boolean {
+    return this.#options.extension != null && (compress ?? data.length >= this.#compressThreshold);
+  }
+
+  /**
+   * 'latest-by-key': put this message in the place of the still-queued one with the same key.
+   * Compressed messages are never replaced (the peer's inflate context needs each one), so this
+   * returns false for them and for keys with nothing queued.
+   */
+  #replaceKeyed(
+    key: string,
+    type: MessageType,
+    data: Buffer,
+    compress: boolean | undefined,
+    prepared: PreparedMessage | null,
+  ): boolean {
+    let oldBytes: number;
+    if (this.#channelOwner !== null || this.#deferred.length > 0) {
+      const deferred = this.#deferred;
+      let index = deferred.length - 1;
+      for (; index >= 0; index--) {
+        const item = deferred[index] as DeferredMessage | StreamWriter;
+        if (!('done' in item) && item.key === key) break;
+      }
+      if (index < 0) return false;
+      const item = deferred[index] as DeferredMessage;
+      oldBytes = item.data.length + frameHeaderSize(item.data.length, this.#role === 'client');
+      this.#addDeferredBytes(data.length - item.data.length);
+      item.type = type;
+      item.data = data;
+      item.compress = compress;
+      item.prepared = prepared;
+    } else {
+      const queue = this.#queue;
+      if (this.#shouldCompress(compress, data) || !queue.hasKeyed(key)) return false;
+      const scratch = this.#scratch;
+      let bytes: number;
+      let frames: readonly Buffer[] = scratch;
+      if (prepared !== null && this.#fitsPrepared(data)) {
+        frames = prepared.frames;
+        bytes = prepared.byteLength;
+      } else {
+        bytes = this.#core.frameMessage(type, data, scratch, false);
+      }
+      oldBytes = queue.replaceKeyed(key, frames, bytes);
+      scratch.length = 0;
+      this.#scheduleFlush();
+    }
+    if (this.#options.idleTimeout) this.#activity();
+    this.#stats.messagesReplaced++;
+    this.#dropped('latest-by-key', 1, oldBytes);
+    return true;
+  }
+
+  /** The connection is over its bound: apply `policy` to this message (QUEUED: go on and queue it). */
+  #overBoundPolicy(policy: BackpressurePolicy, data: Buffer, prepared: PreparedMessage | null): number {
+    switch (policy) {
+      case 'wait':
+      case 'latest-by-key': {
+        // Queueing past the bound is what the budget caps.
+        const budget = this.#budget;
+        if (budget === null || !budget.exceeded) return QUEUED;
+        if (budget.overflow === 'close') {
+          this.#failLocally(budget.closeCode, 'server over its memory budget');
+          throw this.#closedError();
+        }
+        this.#dropped('budget', 1, this.#frameBytes(data, prepared));
+        return DROPPED;
+      }
+      case 'close':
+        // The peer stayed over the bound: close rather than queue (issue 5 policy).
+        this.#failLocally(this.#options.backpressureCloseCode ?? 1013, 'send buffer over maxBufferedBytes');
+        throw this.#closedError();
+      case 'drop-newest':
+        this.#dropped('drop-newest', 1, this.#frameBytes(data, prepared));
+        return DROPPED;
+      case 'drop-oldest': {
+        const need = this.bufferedAmount + data.length - this.#maxBufferedBytes;
+        let messages = 0;
+        let bytes = this.#queue.dropOldest(need);
+        messages += this.#queue.lastDropCount;
+        if (bytes < need) {
+          // Then whole messages waiting behind a streaming writer, oldest first.
+          const deferred = this.#deferred;
+          for (let index = 0; index < deferred.length && bytes < need; ) {
+            const item = deferred[index] as DeferredMessage | StreamWriter;
+            if ('done' in item) {
+              index++;
+              continue;
+            }
+            deferred.splice(index, 1);
+            this.#addDeferredBytes(-item.data.length);
+            bytes += this.#frameBytes(item.data, item.prepared);
+            messages++;
+          }
+        }
+        if (messages > 0) {
+          this.#dropped('drop-oldest', messages, bytes);
+          if (this.#readyState !== 'open') throw this.#closedError(); // onDrop threw
+        }
+        return QUEUED;
+      }
+      default: {
+        const never: never = policy;
+        throw new Error(`unknown backpressure policy ${String(never)}`);
+      }
+    }
+  }
+
+  /** A message's frame bytes, header included (counted before compression). */
+  #frameBytes(data: Buffer, prepared: PreparedMessage | null): number {
+    if (prepared !== null) return prepared.byteLength;
+    return data.length + frameHeaderSize(data.length, this.#role === 'client');
+  }
+
+  #dropped(reason: DropReason, messages: number, bytes: number): void {
+    const stats = this.#stats;
+    stats.messagesDropped += messages;
+    stats.bytesDropped += bytes;
+    const listener = this.#onDrop;
+    if (listener) this.#callListener(listener, reason, messages, bytes);
+  }
+
+  #addDeferredBytes(delta: number): void {
+    this.#deferredBytes += delta;
+    if (this.#budget !== null) this.#budget.charge(delta);
   }
 
   #writeFragment(writer: StreamWriter, chunk: MessageData): Promise<void> | undefined {
     if (writer.done || this.#readyState !== 'open') throw this.#closedError();
-    const bytes = toBuffer(chunk);
+    const bytes = messageBytes(chunk);
     if (bytes.length === 0) return undefined;
     const queue = this.#queue;
     queue.commit(
@@ -929,7 +1172,8 @@ export class Connection implements AsyncIterable<Message> {
     if (writer.done || this.#readyState !== 'open') throw this.#closedError();
     writer.done = true;
     const queue = this.#queue;
-    queue.commit(this.#core.frameFragment(writer.type, EMPTY, true, queue.data, writer.compress), 'message');
+    // 'pinned': the end of a streamed message is never dropped once its fragments went out.
+    queue.commit(this.#core.frameFragment(writer.type, EMPTY, true, queue.data, writer.compress), 'pinned');
     this.#scheduleFlush();
     this.#passChannelOn();
   }
@@ -949,7 +1193,6 @@ export class Connection implements AsyncIterable<Message> {
   #passChannelOn(): void {
     this.#channelOwner = null;
     const deferred = this.#deferred;
-    const queue = this.#queue;
     let index = 0;
     for (; index < deferred.length; index++) {
       const item = deferred[index] as DeferredMessage | StreamWriter;
@@ -961,9 +1204,8 @@ export class Connection implements AsyncIterable<Message> {
         index++;
         break;
       }
-      this.#deferredBytes -= item.data.length;
-      const compress = item.compress ?? this.#compressByDefault(item.data);
-      queue.commit(this.#core.frameMessage(item.type, item.data, queue.data, compress), 'message');
+      this.#addDeferredBytes(-item.data.length);
+      this.#queueMessage(item.type, item.data, item.compress, item.prepared, item.key);
     }
     deferred.splice(0, index);
     this.#scheduleFlush();
@@ -988,7 +1230,7 @@ export class Connection implements AsyncIterable<Message> {
       }
     }
     this.#deferred = [];
-    this.#deferredBytes = 0;
+    this.#addDeferredBytes(-this.#deferredBytes);
     for (const waiter of this.#streamWaiters.splice(0)) waiter.reject(error);
   }
 
@@ -1125,6 +1367,7 @@ export class Connection implements AsyncIterable<Message> {
     for (const waiter of this.#drainWaiters.splice(0)) waiter.reject(error);
     for (const ping of this.#pings.splice(0)) ping.reject(error);
     this.#options.extension?.dispose();
+    if (this.#budgetMember !== null) this.#budget?.leave(this.#budgetMember);
     this.#resolveClosed(info);
   }
 
@@ -1171,6 +1414,31 @@ export class Connection implements AsyncIterable<Message> {
       return;
     }
     this.#sendClose(1001, 'idle timeout');
+  }
+
+  static {
+    offerPrepared = (connection, prepared, options) => {
+      if (connection.#readyState !== 'open') return 'closed';
+      try {
+        const outcome = connection.#offer(
+          prepared.type,
+          prepared.data,
+          options?.compress ?? prepared.compress,
+          prepared,
+          options,
+        );
+        if (outcome === DROPPED) {
+          connection.#overBound = true;
+          return 'dropped';
+        }
+        if (connection.bufferedAmount > connection.#maxBufferedBytes) connection.#overBound = true;
+        return 'queued';
+      } catch (error) {
+        // The policy (or a throwing onDrop listener) closed it; anything else is the caller's bug.
+        if (connection.#readyState !== 'open') return 'closed';
+        throw error;
+      }
+    };
   }
 
   #callListener<A extends unknown[]>(listener: (...args: A) => void, ...args: A): void {

@@ -1,4 +1,5 @@
 import type { MessageType } from '../protocol/types.js';
+import type { BackpressurePolicy } from './connection-options.js';
 
 export type { MessageType };
 
@@ -19,8 +20,12 @@ export type MessageData = string | Buffer | Uint8Array | ArrayBuffer | ArrayBuff
 export interface SendOptions {
   /** Send as a binary message. Default: false for a string, true for bytes (bytes sent as text must be UTF-8). */
   readonly binary?: boolean;
-  /** Compress with the negotiated extension. Default: messages of 1 KiB or more when one was negotiated. */
+  /** Compress with the negotiated extension. Default: messages at or over its threshold (1 KiB). */
   readonly compress?: boolean;
+  /** The slow-consumer policy for this send; default: the connection's `backpressure` option. */
+  readonly backpressure?: BackpressurePolicy;
+  /** With `'latest-by-key'`: a still-queued message sent with the same key is replaced by this one. */
+  readonly key?: string;
 }
 
 /** How a connection ended. */

@@ -1,10 +1,17 @@
+import type { BufferBudget } from './buffer-budget.js';
 import type { Transport } from './transport.js';
 
 /**
- * What a queued unit of frames is: a whole message (or the final fragment of a streamed one), a
- * non-final fragment, or a Close frame. Units are never split, so no frame is ever split.
+ * What a queued unit of frames is. `'message'`: a whole uncompressed message, which a slow-consumer
+ * policy may drop or replace. `'pinned'`: a whole message that must go out once framed: a compressed
+ * one (with context takeover the peer's inflater needs every compressed message, in order) or the
+ * final fragment of a streamed message. `'fragment'`: a non-final fragment. `'close'`: a Close frame.
+ * Units are never split, so no frame is ever split.
  */
-export type UnitKind = 'message' | 'fragment' | 'close';
+export type UnitKind = 'message' | 'pinned' | 'fragment' | 'close';
+
+/** A unit dropped in place (its buffers released), skipped when the queue is flushed. */
+type StoredKind = UnitKind | 'dropped';
 
 /**
  * While our own queue holds data, each transport write takes about this many bytes of whole units
@@ -31,13 +38,25 @@ export class WriteQueue {
   /** The one queued pong: a newer ping replaces it (RFC 6455 5.5.3 allows answering only the last). */
   pong: Buffer[] = [];
 
+  /** How many whole messages the last `dropOldest()` dropped. */
+  lastDropCount = 0;
+
   readonly #transport: Transport;
+  readonly #budget: BufferBudget | null;
   #dataHead = 0;
   // One entry per unit, in parallel arrays (no object per message): where it ends in `data`, its size, its kind.
   #unitEnd: number[] = [];
   #unitBytes: number[] = [];
-  #unitKind: UnitKind[] = [];
+  #unitKind: StoredKind[] = [];
   #unitHead = 0;
+  /** Units dropped in place and still in the arrays: the hand-over-the-whole-array path needs none. */
+  #holes = 0;
+  /** Units get ids that survive compaction: id = #unitBase + index. */
+  #unitBase = 0;
+  /** Units before this id hold no droppable message (dropOldest need not look at them again). */
+  #scanFrom = 0;
+  /** 'latest-by-key': the id of the last unit queued with each key (checked before use, created lazily). */
+  #keys: Map<string, number> | null = null;
   #dataBytes = 0;
   #controlBytes = 0;
   #pongBytes = 0;
@@ -45,8 +64,9 @@ export class WriteQueue {
   #endAfterFlush = false;
   #ended = false;
 
-  constructor(transport: Transport) {
+  constructor(transport: Transport, budget: BufferBudget | null = null) {
     this.#transport = transport;
+    this.#budget = budget;
   }
 
   /** Bytes held here, not yet handed to the transport. */
@@ -65,24 +85,90 @@ export class WriteQueue {
 
   /** Record that the last `bytes` appended to `data` form one unit. */
   commit(bytes: number, kind: UnitKind): void {
-    this.#unitEnd.push(this.data.length);
-    this.#unitBytes.push(bytes);
-    this.#unitKind.push(kind);
-    this.#dataBytes += bytes;
+    this.#push(bytes, kind);
+    if (this.#budget !== null) this.#budget.charge(bytes);
+  }
+
+  /** Like `commit(bytes, 'message')`, remembering `key` so a newer message can take this one's place. */
+  commitKeyed(bytes: number, key: string): void {
+    this.commit(bytes, 'message');
+    this.#remember(key);
+  }
+
+  /** True when a message queued with `key` is still here, unsent and not dropped. */
+  hasKeyed(key: string): boolean {
+    return this.#keyedUnit(key) >= 0;
+  }
+
+  /**
+   * Put `frames` (one uncompressed message of `bytes`) in the place of the queued message sent with
+   * `key`, so it goes out where the stale one would have. When the frame count differs (a size class
+   * changed) the stale one is dropped and the new one appended instead. Returns the replaced
+   * message's bytes, or -1 when no such message is queued (then nothing changed). `frames` is read,
+   * not kept.
+   */
+  replaceKeyed(key: string, frames: readonly Buffer[], bytes: number): number {
+    const unit = this.#keyedUnit(key);
+    if (unit < 0) return -1;
+    const before = this.bytes;
+    const old = this.#unitBytes[unit] as number;
+    const start = unit === 0 ? 0 : (this.#unitEnd[unit - 1] as number);
+    const end = this.#unitEnd[unit] as number;
+    if (end - start === frames.length) {
+      for (let index = 0; index < frames.length; index++) this.data[start + index] = frames[index] as Buffer;
+      this.#unitBytes[unit] = bytes;
+      this.#dataBytes += bytes - old;
+    } else {
+      this.#dropUnit(unit);
+      for (const frame of frames) this.data.push(frame);
+      this.#push(bytes, 'message');
+      this.#remember(key);
+      this.#skipDroppedHead();
+    }
+    this.#settle(before);
+    return old;
+  }
+
+  /**
+   * 'drop-oldest': drop whole uncompressed messages from the head of the queue (never a fragment,
+   * a pinned message or a Close) until `need` bytes were freed or none is left. Nothing here was
+   * handed to the transport yet, so no unit is ever partly written. Returns the bytes freed;
+   * `lastDropCount` says how many messages.
+   */
+  dropOldest(need: number): number {
+    const before = this.bytes;
+    const kinds = this.#unitKind;
+    let freed = 0;
+    let count = 0;
+    let unit = Math.max(this.#scanFrom - this.#unitBase, this.#unitHead);
+    for (; unit < kinds.length && freed < need; unit++) {
+      if (kinds[unit] !== 'message') continue;
+      freed += this.#unitBytes[unit] as number;
+      count++;
+      this.#dropUnit(unit);
+    }
+    this.#scanFrom = this.#unitBase + unit;
+    this.lastDropCount = count;
+    if (count > 0) this.#skipDroppedHead();
+    this.#settle(before);
+    return freed;
   }
 
   commitControl(bytes: number): void {
     this.#controlBytes += bytes;
+    if (this.#budget !== null) this.#budget.charge(bytes);
   }
 
   /** Empty the pong slot before framing a newer pong into it. */
   clearPong(): void {
     this.pong.length = 0;
+    if (this.#budget !== null) this.#budget.charge(-this.#pongBytes);
     this.#pongBytes = 0;
   }
 
   commitPong(bytes: number): void {
     this.#pongBytes = bytes;
+    if (this.#budget !== null) this.#budget.charge(bytes);
   }
 
   /** End the transport (FIN) once everything queued so far has been handed to it. */
@@ -97,12 +183,13 @@ export class WriteQueue {
   /** Hand queued frames to the transport while it accepts them; end it when asked and empty. */
   flush(): void {
     const transport = this.#transport;
+    const before = this.#budget === null ? 0 : this.bytes;
     while (!this.#congested && !this.#ended) {
       const hasControl = this.#controlBytes + this.#pongBytes > 0;
       const units = this.#unitKind.length - this.#unitHead;
       if (!hasControl && units === 0) break;
       let batch: Buffer[];
-      if (!hasControl && this.#dataHead === 0 && this.#dataBytes <= BATCH_BYTES) {
+      if (!hasControl && this.#dataHead === 0 && this.#holes === 0 && this.#dataBytes <= BATCH_BYTES) {
         // The common case (a turn's replies): hand over the whole array, no copy of the list.
         batch = this.data;
         this.#resetData();
@@ -120,6 +207,7 @@ export class WriteQueue {
       }
       if (batch.length > 0) this.#congested = !transport.write(batch);
     }
+    if (this.#budget !== null) this.#settle(before);
     // FIN follows the data already handed over, congested or not (the transport queues it).
     if (this.#endAfterFlush && !this.#ended && this.bytes === 0) {
       this.#ended = true;
@@ -132,6 +220,7 @@ export class WriteQueue {
    * backlog). Returns how many whole messages were dropped.
    */
   dropData(): number {
+    const before = this.bytes;
     let dropped = 0;
     const data: Buffer[] = [];
     const unitEnd: number[] = [];
@@ -148,11 +237,14 @@ export class WriteQueue {
         unitBytes.push(this.#unitBytes[unit] as number);
         unitKind.push(kind);
         bytes += this.#unitBytes[unit] as number;
-      } else if (kind === 'message') {
+      } else if (kind === 'message' || kind === 'pinned') {
         dropped++;
       }
       start = end;
     }
+    this.#unitBase += this.#unitKind.length;
+    this.#keys = null;
+    this.#holes = 0;
     this.data = data;
     this.#dataHead = 0;
     this.#unitEnd = unitEnd;
@@ -160,14 +252,17 @@ export class WriteQueue {
     this.#unitKind = unitKind;
     this.#unitHead = 0;
     this.#dataBytes = bytes;
+    this.#settle(before);
     return dropped;
   }
 
   /** Forget everything (the transport is gone). Returns how many whole messages were never handed over. */
   clear(): number {
+    const before = this.bytes;
     let unsent = 0;
     for (let unit = this.#unitHead; unit < this.#unitKind.length; unit++) {
-      if (this.#unitKind[unit] === 'message') unsent++;
+      const kind = this.#unitKind[unit];
+      if (kind === 'message' || kind === 'pinned') unsent++;
     }
     this.#resetData();
     this.control = [];
@@ -175,6 +270,7 @@ export class WriteQueue {
     this.#controlBytes = 0;
     this.#pongBytes = 0;
     this.#ended = true;
+    this.#settle(before);
     return unsent;
   }
 
@@ -183,9 +279,15 @@ export class WriteQueue {
     let unit = this.#unitHead;
     let index = this.#dataHead;
     const units = this.#unitKind.length;
+    const data = this.data as (Buffer | undefined)[];
     while (unit < units && (taken === 0 || taken < BATCH_BYTES)) {
       const end = this.#unitEnd[unit] as number;
-      for (; index < end; index++) batch.push(this.data[index] as Buffer);
+      if (this.#unitKind[unit] === 'dropped') {
+        this.#holes--;
+        index = end;
+      } else {
+        for (; index < end; index++) batch.push(data[index] as Buffer);
+      }
       taken += this.#unitBytes[unit] as number;
       unit++;
     }
@@ -203,6 +305,7 @@ export class WriteQueue {
   }
 
   #compact(): void {
+    this.#unitBase += this.#unitHead;
     const head = this.#dataHead;
     this.data = this.data.slice(head);
     this.#unitEnd = this.#unitEnd.slice(this.#unitHead).map((end) => end - head);
@@ -212,7 +315,67 @@ export class WriteQueue {
     this.#unitHead = 0;
   }
 
+  #push(bytes: number, kind: UnitKind): void {
+    this.#unitEnd.push(this.data.length);
+    this.#unitBytes.push(bytes);
+    this.#unitKind.push(kind);
+    this.#dataBytes += bytes;
+  }
+
+  /** The last unit pushed was sent with `key`. */
+  #remember(key: string): void {
+    this.#keys ??= new Map();
+    this.#keys.set(key, this.#unitBase + this.#unitKind.length - 1);
+  }
+
+  /** Release one unit's buffers and mark it dropped; its entries stay until the head passes them. */
+  #dropUnit(unit: number): void {
+    const start = unit === 0 ? 0 : (this.#unitEnd[unit - 1] as number);
+    const end = this.#unitEnd[unit] as number;
+    const data = this.data as (Buffer | undefined)[];
+    for (let index = start; index < end; index++) data[index] = undefined;
+    this.#dataBytes -= this.#unitBytes[unit] as number;
+    this.#unitBytes[unit] = 0;
+    this.#unitKind[unit] = 'dropped';
+    this.#holes++;
+  }
+
+  /** Move the head past dropped units, so a peer that never drains does not grow the arrays. */
+  #skipDroppedHead(): void {
+    const kinds = this.#unitKind;
+    let unit = this.#unitHead;
+    while (unit < kinds.length && kinds[unit] === 'dropped') {
+      this.#dataHead = this.#unitEnd[unit] as number;
+      this.#holes--;
+      unit++;
+    }
+    if (unit === kinds.length) {
+      this.#resetData();
+      return;
+    }
+    this.#unitHead = unit;
+    if (unit >= COMPACT_AT && unit * 2 >= kinds.length) this.#compact();
+  }
+
+  /** The index of the live unit queued with `key`, or -1. */
+  #keyedUnit(key: string): number {
+    const id = this.#keys?.get(key);
+    if (id === undefined) return -1;
+    const unit = id - this.#unitBase;
+    return unit >= this.#unitHead && unit < this.#unitKind.length && this.#unitKind[unit] === 'message'
+      ? unit
+      : -1;
+  }
+
+  /** Tell the budget how much the bytes held here changed since `before`. */
+  #settle(before: number): void {
+    if (this.#budget !== null) this.#budget.charge(this.bytes - before);
+  }
+
   #resetData(): void {
+    this.#unitBase += this.#unitKind.length;
+    if (this.#keys !== null && this.#keys.size > 0) this.#keys.clear();
+    this.#holes = 0;
     this.data = [];
     this.#dataHead = 0;
     this.#unitEnd = [];
