@@ -213,6 +213,20 @@ describe('listen()', { timeout: 30_000 }, () => {
     await server.close();
   });
 
+  test('a client that fails TLS is counted, reported, and does not disturb the server', async () => {
+    const { key, cert } = await testCertificate();
+    const errors: Error[] = [];
+    const { server, port } = await start({ tls: { key, cert }, onError: (error) => errors.push(error) });
+    const answer = await rawRequest(port, upgradeRequest('/')); // plain text to a TLS port
+    assert.equal(answer.status, 0);
+    assert.equal(server.stats.socketErrors, 1);
+    assert.equal(errors.length, 1);
+    const client = await openWs(`wss://localhost:${port}/`, undefined, { ca: cert });
+    assert.equal(await roundTrip(client, 'fine'), 'fine');
+    await closeWs(client);
+    await server.close();
+  });
+
   test('listen() on a taken port rejects', async () => {
     const { server, port } = await start();
     const other = track(new WebSocketServer());
