@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Transport, TransportHandler } from '../../../src/connection/transport.js';
+import { BufferBudget } from '../../../src/connection/buffer-budget.js';
 import { WriteQueue } from '../../../src/connection/write-queue.js';
 
 /** Records each write as the list of chunk labels; `accept` decides its return value. */
@@ -24,7 +25,7 @@ class RecordingTransport implements Transport {
   destroy(): void {}
 }
 
-function unit(queue: WriteQueue, kind: 'message' | 'fragment' | 'close', ...parts: string[]): void {
+function unit(queue: WriteQueue, kind: 'message' | 'pinned' | 'fragment' | 'close', ...parts: string[]): void {
   let bytes = 0;
   for (const part of parts) {
     queue.data.push(Buffer.from(part));
@@ -154,5 +155,101 @@ describe('WriteQueue', () => {
     assert.equal(queue.bytes, 0);
     queue.flush();
     assert.deepEqual(transport.writes, []);
+  });
+
+  test('dropOldest drops whole messages from the head, never fragments, pinned messages or Close', () => {
+    const transport = new RecordingTransport();
+    const queue = new WriteQueue(transport);
+    transport.accept = false;
+    unit(queue, 'message', 'sent');
+    queue.flush(); // handed to the transport: out of reach
+    unit(queue, 'fragment', 'F1');
+    unit(queue, 'pinned', 'F2');
+    unit(queue, 'message', 'm1', 'x');
+    unit(queue, 'pinned', 'z1');
+    unit(queue, 'message', 'm2');
+    unit(queue, 'message', 'm3');
+    assert.equal(queue.dropOldest(4), 5, 'm1 (3 bytes) then m2: whole units until 4 bytes are freed');
+    assert.equal(queue.lastDropCount, 2);
+    assert.equal(queue.dropOldest(100), 2, 'only m3 is left to drop');
+    assert.equal(queue.lastDropCount, 1);
+    assert.equal(queue.dropOldest(100), 0);
+    assert.equal(queue.bytes, 6);
+    transport.accept = true;
+    queue.onDrain();
+    queue.flush();
+    assert.deepEqual(transport.writes, [['sent'], ['F1', 'F2', 'z1']]);
+  });
+
+  test('dropped head units are passed over, so a peer that never drains does not grow the queue', () => {
+    const transport = new RecordingTransport();
+    const queue = new WriteQueue(transport);
+    transport.accept = false;
+    unit(queue, 'message', 'sent');
+    queue.flush();
+    for (let i = 0; i < 10_000; i++) {
+      unit(queue, 'message', `m${i}`);
+      if (queue.bytes > 20) queue.dropOldest(queue.bytes - 20);
+    }
+    assert.ok(queue.bytes <= 20);
+    assert.ok(queue.data.length < 2100, `the data lane was compacted (${queue.data.length} entries)`);
+    transport.accept = true;
+    queue.onDrain();
+    queue.flush();
+    assert.deepEqual(transport.writes[1], ['m9996', 'm9997', 'm9998', 'm9999'], '20 bytes: the newest four');
+  });
+
+  test('replaceKeyed keeps the position; a different frame count moves the message to the tail', () => {
+    const transport = new RecordingTransport();
+    const queue = new WriteQueue(transport);
+    transport.accept = false;
+    queue.data.push(Buffer.from('A0'));
+    queue.commitKeyed(2, 'A');
+    queue.flush(); // A0 is in the transport: no longer replaceable
+    assert.equal(queue.hasKeyed('A'), false);
+    queue.data.push(Buffer.from('A1'));
+    queue.commitKeyed(2, 'A');
+    queue.data.push(Buffer.from('B1'));
+    queue.commitKeyed(2, 'B');
+    unit(queue, 'message', 'plain');
+    assert.equal(queue.replaceKeyed('A', [Buffer.from('A2!')], 3), 2, 'A1 replaced in its place');
+    assert.equal(queue.replaceKeyed('B', [Buffer.from('B2-head'), Buffer.from('B2-body')], 14), 2);
+    assert.equal(queue.replaceKeyed('C', [Buffer.from('C1')], 2), -1, 'nothing queued with C');
+    assert.equal(queue.bytes, 3 + 5 + 14);
+    transport.accept = true;
+    queue.onDrain();
+    queue.flush();
+    assert.deepEqual(transport.writes, [['A0'], ['A2!', 'plain', 'B2-head', 'B2-body']]);
+  });
+
+  test('a shared BufferBudget follows the bytes held here', () => {
+    const budget = new BufferBudget(10);
+    const transport = new RecordingTransport();
+    const queue = new WriteQueue(transport, budget);
+    transport.accept = false;
+    unit(queue, 'message', 'first');
+    assert.equal(budget.used, 5);
+    queue.flush();
+    assert.equal(budget.used, 0, 'handed to the transport: no longer held here');
+    unit(queue, 'message', 'aaaa');
+    unit(queue, 'message', 'bbbb');
+    queue.control.push(Buffer.from('ping'));
+    queue.commitControl(4);
+    queue.clearPong();
+    queue.pong.push(Buffer.from('pong'));
+    queue.commitPong(4);
+    assert.equal(budget.used, 16);
+    assert.equal(budget.exceeded, true);
+    queue.dropOldest(1);
+    assert.equal(budget.used, 12);
+    queue.data.push(Buffer.from('k1'));
+    queue.commitKeyed(2, 'k');
+    queue.replaceKeyed('k', [Buffer.from('k22')], 3);
+    assert.equal(budget.used, 15);
+    unit(queue, 'close', 'close');
+    queue.dropData();
+    assert.equal(budget.used, 13, 'the Close and the control lane stay');
+    queue.clear();
+    assert.equal(budget.used, 0);
   });
 });
