@@ -13,6 +13,10 @@ const size = Number(sizeText);
 const stallMs = Number(stallText ?? 1000);
 const { socket } = await rawHandshake(url);
 socket.on('error', (error) => console.error(`error ${error.message}`));
+socket.on('close', () => {
+  console.log('closed');
+  process.exit(0);
+});
 if (readMode === 'discard') socket.on('data', () => {});
 console.log('open');
 
