@@ -29,7 +29,10 @@ class RecordingTransport implements Transport {
   }
 }
 
-function open(options: Partial<ConnectionOptions> = {}): { connection: Connection; transport: RecordingTransport } {
+function open(options: Partial<ConnectionOptions> = {}): {
+  connection: Connection;
+  transport: RecordingTransport;
+} {
   const transport = new RecordingTransport();
   const connection = new Connection(transport, { role: 'server', ...options });
   return { connection, transport };
@@ -54,7 +57,10 @@ describe('prepareMessage: one server frame (RFC 6455 5.2)', () => {
   test('bytes are binary by default; binary: true makes a string binary, binary: false bytes text', () => {
     assert.equal(prepareMessage(new Uint8Array([1, 2])).type, 'binary');
     assert.equal(toHex(prepareMessage('ab', { binary: true }).frames[0] as Buffer), '82 02 61 62');
-    assert.equal(toHex(prepareMessage(Buffer.from('ab'), { binary: false }).frames[0] as Buffer), '81 02 61 62');
+    assert.equal(
+      toHex(prepareMessage(Buffer.from('ab'), { binary: false }).frames[0] as Buffer),
+      '81 02 61 62',
+    );
     assert.equal(toHex(prepareMessage(new Uint8Array([7]).buffer).frames[0] as Buffer), '82 01 07');
   });
 

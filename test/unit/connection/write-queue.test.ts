@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Transport, TransportHandler } from '../../../src/connection/transport.js';
 import { BufferBudget } from '../../../src/connection/buffer-budget.js';
+import type { Transport, TransportHandler } from '../../../src/connection/transport.js';
 import { WriteQueue } from '../../../src/connection/write-queue.js';
 
 /** Records each write as the list of chunk labels; `accept` decides its return value. */
@@ -25,7 +25,11 @@ class RecordingTransport implements Transport {
   destroy(): void {}
 }
 
-function unit(queue: WriteQueue, kind: 'message' | 'pinned' | 'fragment' | 'close', ...parts: string[]): void {
+function unit(
+  queue: WriteQueue,
+  kind: 'message' | 'pinned' | 'fragment' | 'close',
+  ...parts: string[]
+): void {
   let bytes = 0;
   for (const part of parts) {
     queue.data.push(Buffer.from(part));
