@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { broadcast } from '../../connection/broadcast.js';
 import type { Connection } from '../../connection/connection.js';
+import { prepareMessage } from '../../connection/prepared-message.js';
 import type { MessageType } from '../../protocol/types.js';
 import { WebSocketServer } from '../../server/web-socket-server.js';
 import { formatFlagHelp, integerFlag, parseFlags, stringFlag, UsageError } from '../flags.js';
@@ -113,16 +115,10 @@ class Relay {
   }
 
   #broadcast(data: Buffer, type: MessageType): void {
-    const binary = type === 'binary';
-    for (const connection of this.#connections) {
-      if (connection.readyState !== 'open') continue;
-      // Slow consumer: drop (and count) rather than queue without bound.
-      if (connection.bufferedAmount > connection.maxBufferedBytes) {
-        this.dropped++;
-        continue;
-      }
-      connection.send(data, { binary });
-    }
+    // Framed once: every uncompressed send queues the same frame Buffers. A slow consumer over its
+    // bound does not get the message (drop-newest, counted) rather than queue without bound.
+    const prepared = prepareMessage(data, { binary: type === 'binary' });
+    this.dropped += broadcast(this.#connections, prepared, { backpressure: 'drop-newest' }).dropped;
   }
 }
 
