@@ -1,0 +1,58 @@
+// The curated public surface: growing it is a visible decision (update the lists here on purpose).
+// Imports go through the package's own `exports` map, so this also checks the map after a build.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+const rootExports = [
+  'BufferBudget',
+  'Connection',
+  'ConnectionClosedError',
+  'DEFAULT_MAX_FRAGMENTS',
+  'DEFAULT_MAX_PAYLOAD',
+  'HandshakeError',
+  'MessageTooBigError',
+  'PerMessageDeflate',
+  'PreparedMessage',
+  'ProtocolError',
+  'SocketTransport',
+  'TimeoutError',
+  'WebSocketError',
+  'WebSocketServer',
+  'binaryCodec',
+  'broadcast',
+  'connect',
+  'isNormalClosure',
+  'jsonCodec',
+  'nodeClock',
+  'prepareMessage',
+  'textCodec',
+];
+
+describe('public API', () => {
+  test("'fullduplex' exports exactly the curated names", async () => {
+    const api = await import('fullduplex');
+    assert.deepEqual(Object.keys(api).sort(), [...rootExports].sort());
+  });
+
+  test("'fullduplex/protocol' exposes the sans-I/O core", async () => {
+    const protocol = await import('fullduplex/protocol');
+    for (const name of [
+      'Protocol',
+      'FrameParser',
+      'serializeFrame',
+      'HttpHeadParser',
+      'validateUpgradeRequest',
+    ]) {
+      assert.ok(name in protocol, `missing ${name}`);
+    }
+  });
+
+  test('the error classes form one hierarchy with stable codes', async () => {
+    const api = await import('fullduplex');
+    const error = new api.MessageTooBigError('too big', 10);
+    assert.ok(error instanceof api.ProtocolError);
+    assert.ok(error instanceof api.WebSocketError);
+    assert.equal(error.code, 'ERR_MESSAGE_TOO_BIG');
+    assert.equal(error.closeCode, 1009);
+  });
+});
