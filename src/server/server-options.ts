@@ -73,6 +73,32 @@ export interface WebSocketServerOptions {
    * how long a slow or silent peer (slowloris) can hold a socket and its parser.
    */
   handshakeTimeout?: number;
+  /**
+   * Open connections at most; past it an upgrade is answered 503 with `Retry-After` (the body says
+   * why). Default: no limit (Infinity). The right number is the host's open-file limit and memory,
+   * which a library cannot know; `maxPendingHandshakes` and `memoryBudget` bound what misbehaving
+   * peers can hold meanwhile.
+   */
+  maxConnections?: number;
+  /**
+   * Handshakes in flight at most: sockets accepted (or handed to `handleUpgrade`) and not yet
+   * answered. Past it a new socket gets 503 with `Retry-After` at once and is closed, before any of
+   * its bytes are parsed. Default 1024: twice Node's listen backlog (511), so a reconnect storm
+   * passes in batches, while a slowloris flood holds at most 1024 sockets and 8 MiB of request heads.
+   */
+  maxPendingHandshakes?: number;
+  /**
+   * Process-wide cap (bytes) on outgoing bytes held in the queues of this server's connections,
+   * shared by all of them (a BufferBudget). While it is exceeded, a connection over its own
+   * `maxBufferedBytes` is closed with 1013 (try again later) and new upgrades get 503 with
+   * `Retry-After`. Default 256 MiB: healthy connections hold nothing (they hand every byte to the
+   * kernel each turn), so only congested peers count, and 256 of them at the full 1 MiB bound are
+   * allowed before any is shed; a pile of slow readers then cannot push the process into its
+   * container's memory limit. 0 turns it off. Ignored when `connection.budget` is given.
+   */
+  memoryBudget?: number;
+  /** Seconds sent in `Retry-After` with the 503 answers of the limits above. Default 5. */
+  retryAfter?: number;
   /** Largest request head read by `listen` (request line and headers). Default 8192; more -> 431. */
   maxHeaderBytes?: number;
   /** Largest message accepted, after inflation; more fails the connection with 1009. Default: the protocol's. */
@@ -108,8 +134,26 @@ export interface ServerStats {
   timeouts: number;
   /** Errors on sockets before they became connections (resets, TLS failures, ...). */
   socketErrors: number;
+  /** Upgrades refused with 503 because `maxConnections` were open (also counted in `refused`). */
+  overConnectionLimit: number;
+  /** Sockets answered 503 at once because `maxPendingHandshakes` were in flight (also in `refused`). */
+  overHandshakeLimit: number;
+  /** Upgrades refused with 503 because the memory budget was exceeded (also in `refused`). */
+  overMemoryBudget: number;
+  /** Connections the server closed with 1013 to get back under its memory budget. */
+  shedForMemory: number;
+  /** Open connections now. */
+  connections: number;
+  /** Handshakes in flight now. */
+  pendingHandshakes: number;
+  /** Outgoing bytes held in this server's connection queues now (the memory budget's count). */
+  bufferedBytes: number;
 }
 
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
 export const DEFAULT_MAX_HEADER_BYTES = 8192;
 export const DEFAULT_SERVER_CLOSE_TIMEOUT = 5000;
+export const DEFAULT_MAX_CONNECTIONS = Number.POSITIVE_INFINITY;
+export const DEFAULT_MAX_PENDING_HANDSHAKES = 1024;
+export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+export const DEFAULT_RETRY_AFTER = 5;

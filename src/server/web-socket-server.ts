@@ -8,6 +8,7 @@ import {
 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, TLSSocket } from 'node:tls';
+import type { BufferBudget } from '../connection/buffer-budget.js';
 import { Connection } from '../connection/connection.js';
 import { HandshakeError, WebSocketError } from '../errors.js';
 import { nodeSha1 } from '../node/crypto.js';
@@ -16,9 +17,14 @@ import type { HttpRequestHead } from '../protocol/handshake/http-head-parser.js'
 import { listHasToken } from '../protocol/handshake/token.js';
 import { errorResponse, type NegotiableRequest, negotiateUpgrade } from './negotiate-upgrade.js';
 import { readRequestHead } from './read-request-head.js';
+import { ServerMemoryBudget } from './server-memory-budget.js';
 import {
   DEFAULT_HANDSHAKE_TIMEOUT,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+  DEFAULT_MEMORY_BUDGET,
+  DEFAULT_RETRY_AFTER,
   DEFAULT_SERVER_CLOSE_TIMEOUT,
   type ServerCloseOptions,
   type ServerStats,
@@ -50,13 +56,33 @@ export class WebSocketServer {
   readonly #options: WebSocketServerOptions;
   readonly #handshakeTimeout: number;
   readonly #maxHeaderBytes: number;
+  readonly #maxConnections: number;
+  readonly #maxPendingHandshakes: number;
+  /** The budget every connection shares (ours, or the one given in `connection.budget`), or null. */
+  readonly #budget: BufferBudget | null;
+  /** Set when the budget is ours: it can then shed connections over their own bound. */
+  readonly #ownBudget: ServerMemoryBudget | null;
+  /** The cheap 503 of the admission limits, built once. */
+  readonly #busyResponses: { connections: string; handshakes: string; memory: string };
   readonly #connections = new Set<Connection>();
   readonly #pending = new Set<PendingHandshake>();
   readonly #listeners: NetServer[] = [];
   readonly #attached: Array<{ server: HttpServer; listener: UpgradeListener }> = [];
   #state: ServerState = 'open';
   #closing: Promise<void> | undefined;
-  readonly #stats: ServerStats = { upgrades: 0, refused: 0, timeouts: 0, socketErrors: 0 };
+  readonly #stats: ServerStats = {
+    upgrades: 0,
+    refused: 0,
+    timeouts: 0,
+    socketErrors: 0,
+    overConnectionLimit: 0,
+    overHandshakeLimit: 0,
+    overMemoryBudget: 0,
+    shedForMemory: 0,
+    connections: 0,
+    pendingHandshakes: 0,
+    bufferedBytes: 0,
+  };
 
   constructor(options: WebSocketServerOptions = {}) {
     this.#options = options;
@@ -66,6 +92,31 @@ export class WebSocketServer {
       'handshakeTimeout',
     );
     this.#maxHeaderBytes = positiveOption(options.maxHeaderBytes, DEFAULT_MAX_HEADER_BYTES, 'maxHeaderBytes');
+    this.#maxConnections = countOption(options.maxConnections, DEFAULT_MAX_CONNECTIONS, 'maxConnections');
+    this.#maxPendingHandshakes = countOption(
+      options.maxPendingHandshakes,
+      DEFAULT_MAX_PENDING_HANDSHAKES,
+      'maxPendingHandshakes',
+    );
+    const given = options.connection?.budget;
+    if (given !== undefined) {
+      this.#budget = given;
+      this.#ownBudget = null;
+    } else {
+      const limit = options.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+      if (!Number.isSafeInteger(limit) || limit < 0)
+        throw new WebSocketError('ERR_INVALID_ARGUMENT', 'memoryBudget must be a non-negative integer');
+      this.#ownBudget = limit === 0 ? null : new ServerMemoryBudget(limit);
+      this.#budget = this.#ownBudget;
+    }
+    const retryAfter = positiveOption(options.retryAfter, DEFAULT_RETRY_AFTER, 'retryAfter');
+    const busy = (why: string): string =>
+      errorResponse(new HandshakeError(why, 503, { 'Retry-After': String(Math.ceil(retryAfter)) }));
+    this.#busyResponses = {
+      connections: busy('too many connections (maxConnections), try again later'),
+      handshakes: busy('too many handshakes in progress (maxPendingHandshakes), try again later'),
+      memory: busy('server over its memory budget (memoryBudget), try again later'),
+    };
   }
 
   /** Open connections (each leaves the set when its `closed` settles). */
@@ -73,8 +124,18 @@ export class WebSocketServer {
     return this.#connections;
   }
 
+  /** Counters, and the current connection, handshake and buffered-byte counts (a live object). */
   get stats(): Readonly<ServerStats> {
-    return this.#stats;
+    const stats = this.#stats;
+    stats.connections = this.#connections.size;
+    stats.pendingHandshakes = this.#pending.size;
+    stats.bufferedBytes = this.#budget?.used ?? 0;
+    return stats;
+  }
+
+  /** The memory budget shared by this server's connections, or null when it is off. */
+  get memoryBudget(): BufferBudget | null {
+    return this.#budget;
   }
 
   /**
@@ -189,6 +250,10 @@ export class WebSocketServer {
       socket.destroy();
       return;
     }
+    if (this.#pending.size >= this.#maxPendingHandshakes) {
+      this.#turnAway(socket);
+      return;
+    }
     const pending = this.#track(socket);
     let headRead = false;
     const stopReading = readRequestHead(socket, this.#maxHeaderBytes, {
@@ -229,6 +294,10 @@ export class WebSocketServer {
       this.#refuse(pending, errorResponse(new HandshakeError('the server is shutting down', 503)));
       return Promise.resolve(undefined);
     }
+    if (this.#pending.size >= this.#maxPendingHandshakes) {
+      this.#turnAway(socket);
+      return Promise.resolve(undefined);
+    }
     const pending = this.#track(socket);
     this.#startDeadline(pending, () => {
       this.#refuse(pending, errorResponse(new HandshakeError('the upgrade was not accepted in time', 503)));
@@ -242,6 +311,12 @@ export class WebSocketServer {
     head: Buffer,
     shared: boolean,
   ): Promise<Connection | undefined> {
+    // Checked before the hooks run (cheap refusal) and again before the 101 (hooks may be async).
+    const busy = this.#admission();
+    if (busy !== undefined) {
+      this.#refuse(pending, busy);
+      return undefined;
+    }
     const decision = await negotiateUpgrade(request, this.#options, nodeSha1, (error) => this.#report(error));
     const socket = pending.socket;
     if (pending.answered || socket.destroyed || this.#state !== 'open') {
@@ -260,6 +335,12 @@ export class WebSocketServer {
       this.#refuse(pending, decision.response);
       return undefined;
     }
+    const stillBusy = this.#admission();
+    if (stillBusy !== undefined) {
+      decision.extension?.dispose();
+      this.#refuse(pending, stillBusy);
+      return undefined;
+    }
     this.#release(pending);
     let connection: Connection;
     try {
@@ -268,6 +349,7 @@ export class WebSocketServer {
       connection = new Connection(transport, {
         ...this.#options.connection,
         ...(this.#options.maxPayload === undefined ? {} : { maxPayload: this.#options.maxPayload }),
+        budget: this.#budget,
         role: 'server',
         protocol: decision.protocol,
         extensions: decision.extensions,
@@ -281,6 +363,7 @@ export class WebSocketServer {
       socket.destroy();
       return undefined;
     }
+    this.#ownBudget?.adopt(connection);
     this.#stats.upgrades++;
     this.#connections.add(connection);
     const forget = (): void => {
@@ -295,6 +378,47 @@ export class WebSocketServer {
       }
     }
     return connection;
+  }
+
+  /**
+   * Admission control: the 503 answer when a new connection must wait, or undefined to go on. Over
+   * the memory budget, the connections over their own bound are shed first (1013); only if that
+   * does not bring the total under the budget is the upgrade refused.
+   */
+  #admission(): string | undefined {
+    const stats = this.#stats;
+    if (this.#connections.size >= this.#maxConnections) {
+      stats.overConnectionLimit++;
+      return this.#busyResponses.connections;
+    }
+    const budget = this.#budget;
+    if (budget !== null && budget.exceeded) {
+      if (this.#ownBudget !== null) stats.shedForMemory += this.#ownBudget.shedOverBound();
+      if (budget.exceeded) {
+        stats.overMemoryBudget++;
+        return this.#busyResponses.memory;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Past maxPendingHandshakes: answer 503 at once and close, without tracking, parsing or a timer
+   * per socket beyond the one bounding a peer that never reads the answer.
+   */
+  #turnAway(socket: Duplex): void {
+    this.#stats.refused++;
+    this.#stats.overHandshakeLimit++;
+    socket.on('error', () => socket.destroy());
+    if (socket.destroyed || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    socket.once('finish', () => socket.destroy());
+    socket.end(this.#busyResponses.handshakes, 'latin1');
+    const timer = setTimeout(() => socket.destroy(), TURN_AWAY_LINGER);
+    timer.unref();
+    socket.once('close', () => clearTimeout(timer));
   }
 
   /** Starts watching a socket that has not been answered yet: errors are absorbed and counted. */
@@ -381,6 +505,9 @@ export class WebSocketServer {
   }
 }
 
+/** How long a turned-away socket may take to take our 503 before it is destroyed anyway. */
+const TURN_AWAY_LINGER = 1000;
+
 function nodeRequest(request: IncomingMessage, socket: Duplex): NegotiableRequest {
   const net = socket as Partial<Socket>;
   return {
@@ -418,6 +545,16 @@ function positiveOption(value: number | undefined, fallback: number, name: strin
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0) {
     throw new WebSocketError('ERR_INVALID_ARGUMENT', `${name} must be a positive number`);
+  }
+  return value;
+}
+
+/** A count limit: a positive integer, or Infinity for none. */
+function countOption(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (value === Number.POSITIVE_INFINITY) return value;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new WebSocketError('ERR_INVALID_ARGUMENT', `${name} must be a positive integer or Infinity`);
   }
   return value;
 }

@@ -1,6 +1,11 @@
 import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_BUFFERED_BYTES } from '../../connection/connection-options.js';
 import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from '../../protocol/protocol.js';
-import { DEFAULT_HANDSHAKE_TIMEOUT, DEFAULT_MAX_HEADER_BYTES } from '../../server/server-options.js';
+import {
+  DEFAULT_HANDSHAKE_TIMEOUT,
+  DEFAULT_MAX_HEADER_BYTES,
+  DEFAULT_MAX_PENDING_HANDSHAKES,
+  DEFAULT_MEMORY_BUDGET,
+} from '../../server/server-options.js';
 import type { FlagTable } from '../flags.js';
 
 /** `fullduplex serve` flags. Scripts outside the project drive this command line: keep it stable. */
@@ -66,7 +71,19 @@ export const serveFlags = {
     type: 'string',
     placeholder: 'N',
     default: '0',
-    help: 'open connections at most; past it upgrades get 503 (0 = no limit)',
+    help: 'open connections at most; past it upgrades get 503 with Retry-After (0 = no limit)',
+  },
+  'max-pending-handshakes': {
+    type: 'string',
+    placeholder: 'N',
+    default: String(DEFAULT_MAX_PENDING_HANDSHAKES),
+    help: 'handshakes in progress at most; past it new sockets get 503 with Retry-After at once (0 = no limit)',
+  },
+  'memory-budget': {
+    type: 'string',
+    placeholder: 'BYTES',
+    default: String(DEFAULT_MEMORY_BUDGET),
+    help: 'outgoing bytes queued by all connections; over it, connections over --max-buffered-bytes close with 1013 and upgrades get 503 (0 = off)',
   },
   'shutdown-timeout': {
     type: 'string',

@@ -35,6 +35,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
   const port = integerFlag(flags, 'port');
   if (port > 65535) throw new UsageError(`--port must be 0-65535, got ${port}`);
   const maxConnections = integerFlag(flags, 'max-connections');
+  const maxPendingHandshakes = integerFlag(flags, 'max-pending-handshakes');
   const pingInterval = integerFlag(flags, 'ping-interval');
   const shutdownTimeout = integerFlag(flags, 'shutdown-timeout');
 
@@ -45,15 +46,10 @@ export async function serve(argv: readonly string[]): Promise<number> {
     maxPayload: integerFlag(flags, 'max-payload'),
     handshakeTimeout: integerFlag(flags, 'handshake-timeout'),
     maxHeaderBytes: integerFlag(flags, 'max-header-bytes'),
-    authorize:
-      maxConnections > 0
-        ? () =>
-            relay.size < maxConnections || {
-              status: 503,
-              headers: { 'Retry-After': '5' },
-              body: 'too many connections, try again later',
-            }
-        : undefined,
+    // 0 means no limit; past a limit the server answers 503 with Retry-After.
+    maxConnections: maxConnections > 0 ? maxConnections : Number.POSITIVE_INFINITY,
+    maxPendingHandshakes: maxPendingHandshakes > 0 ? maxPendingHandshakes : Number.POSITIVE_INFINITY,
+    memoryBudget: integerFlag(flags, 'memory-budget'),
     connection: {
       maxFragments: integerFlag(flags, 'max-fragments'),
       closeTimeout: integerFlag(flags, 'close-timeout'),
