@@ -127,7 +127,8 @@ function singleChunkStream(message: Message): MessageStream {
  *   `onMessage`/`onRawMessage` takes every message instead, and readers then get none.
  * - The application must keep reading: unread messages pause the transport past
  *   `maxQueuedMessages`/`maxQueuedBytes` (TCP then pushes back on the peer), and pongs and Close
- *   frames are not seen while it is paused (the heartbeat does not judge a paused connection).
+ *   frames are not seen while it is paused (the heartbeat then judges by the write side: a peer that
+ *   took no bytes since the ping is terminated, one that took some is given another deadline).
  * - Writers past `maxBufferedBytes`: `write()` and stream writes wait, `send()` returns false; the
  *   `backpressure` policy (per connection or per send) may close, drop the new message, evict the
  *   oldest or replace by key instead (BackpressurePolicy). Every drop is counted in `stats` and
@@ -223,6 +224,10 @@ export class Connection implements AsyncIterable<Message> {
   #pongTimer: unknown = null;
   #idleTimer: unknown = null;
   #lastActivity = 0;
+  /** Transport drains so far: write progress for transports without `flushedBytes`. */
+  #drains = 0;
+  /** Write progress when the pong deadline was (re)armed: a paused connection is judged by it. */
+  #progressAtPing = 0;
 
   #streams: { readable: ReadableStream<Message>; writable: WritableStream<MessageData> } | null = null;
 
@@ -665,6 +670,7 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #onTransportDrain(): void {
+    this.#drains++;
     this.#queue.onDrain();
     this.#flush();
   }
@@ -1382,8 +1388,11 @@ export class Connection implements AsyncIterable<Message> {
     payload.writeUInt32BE(this.#pingCounter++ >>> 0);
     queue.commitControl(this.#core.framePing(payload, queue.control));
     this.#scheduleFlush();
-    if (this.#pongTimer === null)
+    if (this.#pongTimer === null) {
+      // Taken before the ping is flushed: a transport that takes the ping at once shows progress.
+      this.#progressAtPing = this.#writeProgress();
       this.#pongTimer = this.#clock.setTimeout(() => this.#onPongTimeout(), heartbeat.pongTimeout);
+    }
     this.#pingTimer = this.#clock.setTimeout(() => this.#onPingTimer(), heartbeat.pingInterval);
   }
 
@@ -1392,12 +1401,26 @@ export class Connection implements AsyncIterable<Message> {
     const heartbeat = this.#options.heartbeat;
     if (!heartbeat || this.#readyState === 'closed') return;
     if (this.#pausedBy !== 0) {
-      // We stopped reading: the pong may be sitting unread in the socket. Judge again later.
-      this.#pongTimer = this.#clock.setTimeout(() => this.#onPongTimeout(), heartbeat.pongTimeout);
+      // We stopped reading, so the pong may be sitting unread in the socket: judge by the write side.
+      // Bytes the OS took since the ping mean the peer reads (slowly): judge again later. None, with
+      // bytes waiting, means it reads nothing at all (frozen, or never reading): it is gone.
+      const progress = this.#writeProgress();
+      if (progress !== this.#progressAtPing || this.bufferedAmount === 0) {
+        this.#progressAtPing = progress;
+        this.#pongTimer = this.#clock.setTimeout(() => this.#onPongTimeout(), heartbeat.pongTimeout);
+        return;
+      }
+      this.#abnormalReason = `peer stopped reading: no bytes written and no pong within ${heartbeat.pongTimeout} ms`;
+      this.terminate();
       return;
     }
     this.#abnormalReason = `pong not received within ${heartbeat.pongTimeout} ms`;
     this.terminate();
+  }
+
+  /** A number that changes whenever the transport hands bytes to the OS (or drains). */
+  #writeProgress(): number {
+    return (this.#transport.flushedBytes ?? 0) + this.#drains;
   }
 
   #activity(): void {

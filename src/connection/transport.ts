@@ -8,6 +8,11 @@ export interface Transport {
   write(chunks: Buffer[]): boolean;
   /** Bytes accepted but not yet handed to the OS. */
   readonly writableLength: number;
+  /**
+   * Bytes handed to the OS so far (monotonic): the write side's progress, which tells a peer that
+   * reads slowly from one that reads nothing. Optional: without it the connection counts drains.
+   */
+  readonly flushedBytes?: number;
   /** Inbound flow control: stop delivering `onData` until `resume()`. */
   pause(): void;
   resume(): void;

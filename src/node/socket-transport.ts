@@ -49,6 +49,13 @@ export class SocketTransport implements Transport {
     return this.#socket.writableLength;
   }
 
+  get flushedBytes(): number {
+    // bytesWritten counts bytes still buffered in the stream; writableLength counts those and the
+    // ones in flight: the difference is what the kernel has taken.
+    const socket = this.#socket;
+    return socket.bytesWritten - socket.writableLength;
+  }
+
   pause(): void {
     this.#socket.pause();
   }

@@ -392,7 +392,7 @@ export class WebSocketServer {
       return this.#busyResponses.connections;
     }
     const budget = this.#budget;
-    if (budget !== null && budget.exceeded) {
+    if (budget?.exceeded) {
       if (this.#ownBudget !== null) stats.shedForMemory += this.#ownBudget.shedOverBound();
       if (budget.exceeded) {
         stats.overMemoryBudget++;

@@ -52,6 +52,11 @@ export class PipeTransport implements Transport {
     return this.peer.#undelivered;
   }
 
+  /** Bytes the peer has taken (delivered to it): the pipe's "handed to the OS". */
+  get flushedBytes(): number {
+    return this.bytesWritten - this.writableLength;
+  }
+
   write(chunks: Buffer[]): boolean {
     this.writeCalls++;
     if (this.closed || this.#endSent) return true;
