@@ -228,6 +228,8 @@ export class Connection implements AsyncIterable<Message> {
   #drains = 0;
   /** Write progress when the pong deadline was (re)armed: a paused connection is judged by it. */
   #progressAtPing = 0;
+  /** Whether the transport then held bytes the OS had not taken (so progress was due). */
+  #waitingAtPing = false;
 
   #streams: { readable: ReadableStream<Message>; writable: WritableStream<MessageData> } | null = null;
 
@@ -1389,8 +1391,7 @@ export class Connection implements AsyncIterable<Message> {
     queue.commitControl(this.#core.framePing(payload, queue.control));
     this.#scheduleFlush();
     if (this.#pongTimer === null) {
-      // Taken before the ping is flushed: a transport that takes the ping at once shows progress.
-      this.#progressAtPing = this.#writeProgress();
+      this.#markProgress();
       this.#pongTimer = this.#clock.setTimeout(() => this.#onPongTimeout(), heartbeat.pongTimeout);
     }
     this.#pingTimer = this.#clock.setTimeout(() => this.#onPingTimer(), heartbeat.pingInterval);
@@ -1402,11 +1403,11 @@ export class Connection implements AsyncIterable<Message> {
     if (!heartbeat || this.#readyState === 'closed') return;
     if (this.#pausedBy !== 0) {
       // We stopped reading, so the pong may be sitting unread in the socket: judge by the write side.
-      // Bytes the OS took since the ping mean the peer reads (slowly): judge again later. None, with
-      // bytes waiting, means it reads nothing at all (frozen, or never reading): it is gone.
-      const progress = this.#writeProgress();
-      if (progress !== this.#progressAtPing || this.bufferedAmount === 0) {
-        this.#progressAtPing = progress;
+      // The transport held bytes at the ping and the OS took none of them since: the peer reads
+      // nothing at all (frozen, or never reading) and is gone. Bytes taken mean it reads, slowly;
+      // nothing waiting means there was nothing to judge by: look again after another deadline.
+      if (!this.#waitingAtPing || this.#writeProgress() !== this.#progressAtPing) {
+        this.#markProgress();
         this.#pongTimer = this.#clock.setTimeout(() => this.#onPongTimeout(), heartbeat.pongTimeout);
         return;
       }
@@ -1416,6 +1417,11 @@ export class Connection implements AsyncIterable<Message> {
     }
     this.#abnormalReason = `pong not received within ${heartbeat.pongTimeout} ms`;
     this.terminate();
+  }
+
+  #markProgress(): void {
+    this.#progressAtPing = this.#writeProgress();
+    this.#waitingAtPing = this.#transport.writableLength > 0;
   }
 
   /** A number that changes whenever the transport hands bytes to the OS (or drains). */
