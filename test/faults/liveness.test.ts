@@ -2,12 +2,20 @@
 // pingInterval + pongTimeout, a client killed with SIGKILL is dropped at once (TCP tells us), and in
 // both cases another client keeps echoing throughout.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, describe, test } from 'node:test';
 import type { Connection } from '../../src/connection/connection.js';
 import type { HeartbeatOptions } from '../../src/connection/connection-options.js';
 import type { CloseInfo } from '../../src/connection/message.js';
 import { WebSocketServer } from '../../src/server/web-socket-server.js';
-import { killChildren, type RunningChild, sleep, startPeer } from './fault-harness.js';
+import {
+  killChildren,
+  type RunningChild,
+  skipWithoutProc,
+  sleep,
+  startPeer,
+  startServe,
+} from './fault-harness.js';
 
 after(killChildren);
 
@@ -160,4 +168,61 @@ describe('issue 5: liveness against real client processes', () => {
       await setup.server.close({ timeout: 500 });
     }
   });
+
+  test('serve (echo): a client that floods, is paused for it, then freezes (SIGSTOP) is removed, not kept forever', {
+    skip: skipWithoutProc() || !existsSync('/proc/net/tcp'),
+  }, async () => {
+    // Echo mode pauses a connection whose replies pass --max-buffered-bytes, so the pong cannot be
+    // read: the heartbeat must judge it by the write side (no byte taken since the ping: gone).
+    const serve = await startServe(['--mode', 'echo', '--ping-interval', '300', '--pong-timeout', '300']);
+    const writer = startPeer('flood-writer.mjs', [
+      serve.url,
+      String(64 * 1024 * 1024),
+      '65536',
+      'never-read',
+      '200',
+    ]);
+    try {
+      await writer.line(/^open$/);
+      assert.equal(establishedAt(serve.port), 1, 'the server holds the connection');
+      // TCP pushed back (the server paused it), or the heartbeat already found it not reading.
+      const outcome = await writer.line(/^(stalled \d+|closed)$/, 10_000);
+      const stoppedAt = performance.now();
+      writer.child.kill('SIGSTOP');
+      // The frozen peer cannot tell us; the kernel can: the server's end leaves ESTABLISHED.
+      let removedMs = -1;
+      for (let round = 0; round < 100; round++) {
+        if (establishedAt(serve.port) === 0) {
+          removedMs = performance.now() - stoppedAt;
+          break;
+        }
+        await sleep(50);
+      }
+      console.log(`# ${outcome[1]}; the frozen client was removed ${removedMs.toFixed(0)} ms after SIGSTOP`);
+      assert.ok(removedMs >= 0, 'the frozen, paused client was kept for 5 s');
+      assert.ok(removedMs < 2000, `removed after ${removedMs.toFixed(0)} ms; bound 2000 ms`);
+      writer.child.kill('SIGCONT');
+      await writer.line(/^closed$/, 5000).catch(() => undefined); // it learns, if it had not yet
+      // The server goes on serving.
+      const next = startPeer('echo-client.mjs', [serve.url]);
+      await next.line(/^open$/);
+      next.child.kill('SIGKILL');
+    } finally {
+      writer.child.kill('SIGKILL');
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
+  });
 });
+
+/** Server-side TCP connections in ESTABLISHED state on `port` (127.0.0.1), from /proc/net/tcp. */
+function establishedAt(port: number): number {
+  const localPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  let count = 0;
+  for (const line of readFileSync('/proc/net/tcp', 'latin1').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    // fields: sl, local_address, rem_address, st, ...; st 01 is ESTABLISHED.
+    if (fields[1]?.endsWith(localPort) && fields[3] === '01') count++;
+  }
+  return count;
+}
