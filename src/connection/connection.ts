@@ -18,7 +18,7 @@ import type { ConnectionStats, DropReason } from './connection-stats.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
 import { messageBytes } from './message-bytes.js';
 import type { PreparedMessage } from './prepared-message.js';
-import type { Transport } from './transport.js';
+import type { Transport, TransportHandler } from './transport.js';
 import { WriteQueue } from './write-queue.js';
 
 type Listener<A extends unknown[]> = ((...args: A) => void) | null;
@@ -62,6 +62,33 @@ export let offerPrepared: (
   prepared: PreparedMessage,
   options: SendOptions | undefined,
 ) => SendOutcome;
+
+/** What the protocol, the transport and a budget call back into: one object per connection. Set by the static block. */
+type ConnectionPorts = ProtocolHandler & TransportHandler & BudgetMember;
+let portsFor: (connection: Connection) => ConnectionPorts;
+/** Flushes the connections whose flush was scheduled. Set by the static block. */
+let flushConnection: (connection: Connection) => void;
+
+/**
+ * Connections with a flush due at the next microtask: one microtask (and no closure) per batch rather
+ * than per connection, which is what a broadcast to thousands of connections schedules.
+ */
+let flushList: Connection[] = [];
+
+function runFlushes(): void {
+  const list = flushList;
+  // Flushes scheduled while these run go to a new list and a new microtask, as with queueMicrotask.
+  flushList = [];
+  for (let index = 0; index < list.length; index++) {
+    try {
+      flushConnection(list[index] as Connection);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  }
+}
 
 /** A streaming writer: owns the data channel from its turn until close() or abort(). */
 interface StreamWriter {
@@ -160,10 +187,10 @@ export class Connection implements AsyncIterable<Message> {
   readonly #maxQueuedBytes: number;
   readonly #closeTimeout: number;
   readonly #autoPong: boolean;
-  readonly #flushTask: () => void;
   readonly #policy: BackpressurePolicy;
   readonly #budget: BufferBudget | null;
-  readonly #budgetMember: BudgetMember | null = null;
+  /** The handler given to the protocol and the transport, and the budget's member (one object, no closures). */
+  readonly #ports: ConnectionPorts;
   readonly #compressThreshold: number;
   readonly #fragmentSize: number;
   readonly #stats = { messagesDropped: 0, bytesDropped: 0, messagesReplaced: 0 };
@@ -254,31 +281,10 @@ export class Connection implements AsyncIterable<Message> {
       this.#resolveClosed = resolve;
     });
     this.#queue = new WriteQueue(transport, this.#budget);
-    if (this.#budget !== null) {
-      const connection = this;
-      this.#budgetMember = {
-        get heldBytes() {
-          return connection.#queue.bytes + connection.#deferredBytes;
-        },
-        shed: (code, reason) => this.#failLocally(code, reason),
-      };
-      this.#budget.join(this.#budgetMember);
-    }
-    this.#flushTask = () => {
-      this.#flushScheduled = false;
-      this.#flush();
-    };
-
-    const handler: ProtocolHandler = {
-      onMessageStart: (type) => this.#onMessageStart(type),
-      onMessageData: (chunk, end) => this.#onMessageData(chunk, end),
-      onPing: (payload) => this.#onPingFrame(payload),
-      onPong: (payload) => this.#onPongFrame(payload),
-      onCloseFrame: (code, reason) => this.#onCloseFrame(code, reason),
-      onOutput: (bytes) => this.#onOutput(bytes),
-      onFail: (error) => this.#onFail(error),
-    };
-    this.#core = new Protocol(handler, {
+    const ports = portsFor(this);
+    this.#ports = ports;
+    this.#budget?.join(ports);
+    this.#core = new Protocol(ports, {
       role: options.role,
       maxPayload: options.maxPayload,
       maxFragments: options.maxFragments,
@@ -287,12 +293,7 @@ export class Connection implements AsyncIterable<Message> {
       extension: options.extension ?? null,
     });
 
-    transport.setHandler({
-      onData: (chunk) => this.#onData(chunk),
-      onDrain: () => this.#onTransportDrain(),
-      onEnd: () => this.#onTransportEnd(),
-      onClose: (error) => this.#onTransportClose(error),
-    });
+    transport.setHandler(ports);
 
     const heartbeat = options.heartbeat;
     if (heartbeat)
@@ -1293,7 +1294,8 @@ export class Connection implements AsyncIterable<Message> {
   #scheduleFlush(): void {
     if (this.#inTurn || this.#flushScheduled) return;
     this.#flushScheduled = true;
-    queueMicrotask(this.#flushTask);
+    if (flushList.length === 0) queueMicrotask(runFlushes);
+    flushList.push(this);
   }
 
   #flush(): void {
@@ -1375,7 +1377,7 @@ export class Connection implements AsyncIterable<Message> {
     for (const waiter of this.#drainWaiters.splice(0)) waiter.reject(error);
     for (const ping of this.#pings.splice(0)) ping.reject(error);
     this.#options.extension?.dispose();
-    if (this.#budgetMember !== null) this.#budget?.leave(this.#budgetMember);
+    this.#budget?.leave(this.#ports);
     this.#resolveClosed(info);
   }
 
@@ -1446,6 +1448,57 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   static {
+    // Methods on a prototype rather than closures per connection: an idle connection is mostly this.
+    class Ports implements ConnectionPorts {
+      readonly #connection: Connection;
+      constructor(connection: Connection) {
+        this.#connection = connection;
+      }
+      onMessageStart(type: MessageType): void {
+        this.#connection.#onMessageStart(type);
+      }
+      onMessageData(chunk: Buffer, end: boolean): void {
+        this.#connection.#onMessageData(chunk, end);
+      }
+      onPing(payload: Buffer): void {
+        this.#connection.#onPingFrame(payload);
+      }
+      onPong(payload: Buffer): void {
+        this.#connection.#onPongFrame(payload);
+      }
+      onCloseFrame(code: number, reason: string): void {
+        this.#connection.#onCloseFrame(code, reason);
+      }
+      onOutput(bytes: Buffer): void {
+        this.#connection.#onOutput(bytes);
+      }
+      onFail(error: ProtocolError): void {
+        this.#connection.#onFail(error);
+      }
+      onData(chunk: Buffer): void {
+        this.#connection.#onData(chunk);
+      }
+      onDrain(): void {
+        this.#connection.#onTransportDrain();
+      }
+      onEnd(): void {
+        this.#connection.#onTransportEnd();
+      }
+      onClose(error?: Error): void {
+        this.#connection.#onTransportClose(error);
+      }
+      get heldBytes(): number {
+        return this.#connection.#queue.bytes + this.#connection.#deferredBytes;
+      }
+      shed(code: number, reason: string): void {
+        this.#connection.#failLocally(code, reason);
+      }
+    }
+    portsFor = (connection) => new Ports(connection);
+    flushConnection = (connection) => {
+      connection.#flushScheduled = false;
+      connection.#flush();
+    };
     offerPrepared = (connection, prepared, options) => {
       if (connection.#readyState !== 'open') return 'closed';
       try {
