@@ -1,0 +1,205 @@
+// Issue 5, admission control and the process-wide memory budget, over real sockets: 503 with
+// Retry-After past maxConnections, past maxPendingHandshakes (before any byte is parsed) and while
+// over memoryBudget; 1013 for the connections over their own bound that hold the budget; recovery.
+import assert from 'node:assert/strict';
+import type { Socket } from 'node:net';
+import { afterEach, describe, test } from 'node:test';
+import type { Connection } from '../../src/connection/connection.js';
+import type { WebSocketServerOptions } from '../../src/server/server-options.js';
+import { WebSocketServer } from '../../src/server/web-socket-server.js';
+import { openRaw, rawRequest, readHead, readUntilClosed, upgradeRequest } from '../helpers/raw-http.js';
+
+const MiB = 1024 * 1024;
+
+const servers: WebSocketServer[] = [];
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  await Promise.all(servers.splice(0).map((server) => server.close({ timeout: 100 })));
+});
+
+async function start(
+  options: WebSocketServerOptions,
+): Promise<{ server: WebSocketServer; port: number; accepted: Connection[] }> {
+  const accepted: Connection[] = [];
+  const server = new WebSocketServer({ ...options, onConnection: (connection) => accepted.push(connection) });
+  servers.push(server);
+  const { port } = await server.listen(0, '127.0.0.1');
+  return { server, port, accepted };
+}
+
+/** A raw client that completed the handshake and then reads nothing (its socket is paused). */
+async function upgraded(port: number): Promise<Socket> {
+  const socket = await openRaw(port);
+  sockets.push(socket);
+  socket.write(upgradeRequest());
+  const { answer } = await readHead(socket);
+  assert.equal(answer.status, 101);
+  return socket;
+}
+
+/** Polls `condition` every 10 ms, at most `rounds` times. */
+async function until(condition: () => boolean, what: string, rounds = 300): Promise<void> {
+  for (let round = 0; round < rounds; round++) {
+    if (condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`${what}: not reached`);
+}
+
+function assertBusy(
+  answer: { status: number; headers: Record<string, string>; body: string },
+  why: RegExp,
+): void {
+  assert.equal(answer.status, 503);
+  assert.equal(answer.headers['retry-after'], '5');
+  assert.match(answer.body, why);
+}
+
+describe('maxConnections', () => {
+  test('past the limit an upgrade gets 503 with Retry-After and a body saying why; a freed slot is reused', async () => {
+    const { server, port } = await start({ maxConnections: 2 });
+    const first = await upgraded(port);
+    await upgraded(port);
+    assertBusy(await rawRequest(port, upgradeRequest()), /too many connections \(maxConnections\)/);
+    assert.equal(server.stats.overConnectionLimit, 1);
+    assert.equal(server.stats.refused, 1);
+    assert.equal(server.stats.connections, 2);
+
+    first.destroy();
+    await until(() => server.connections.size === 1, 'the closed connection is forgotten');
+    await upgraded(port);
+    assert.equal(server.stats.upgrades, 3);
+  });
+
+  test('counts the connections of every entry point and rejects a bad value', () => {
+    assert.throws(() => new WebSocketServer({ maxConnections: 0 }), { code: 'ERR_INVALID_ARGUMENT' });
+    assert.throws(() => new WebSocketServer({ maxPendingHandshakes: 1.5 }), { code: 'ERR_INVALID_ARGUMENT' });
+    assert.throws(() => new WebSocketServer({ memoryBudget: -1 }), { code: 'ERR_INVALID_ARGUMENT' });
+    assert.doesNotThrow(() => new WebSocketServer({ maxConnections: Number.POSITIVE_INFINITY }));
+  });
+});
+
+describe('maxPendingHandshakes', () => {
+  test('sockets that never send a request fill the slots; the next socket is answered 503 at once and closed', async () => {
+    const { server, port } = await start({ maxPendingHandshakes: 3 });
+    const silent: Socket[] = [];
+    for (let index = 0; index < 3; index++) {
+      const socket = await openRaw(port);
+      sockets.push(socket);
+      silent.push(socket);
+    }
+    await until(() => server.stats.pendingHandshakes === 3, 'three handshakes in flight');
+
+    // The fourth sends nothing either: the answer does not wait for a request.
+    const fourth = await openRaw(port);
+    sockets.push(fourth);
+    const answer = await readUntilClosed(fourth, 2000);
+    assertBusy(answer, /too many handshakes in progress \(maxPendingHandshakes\)/);
+    assert.equal(server.stats.overHandshakeLimit, 1);
+    assert.equal(server.stats.pendingHandshakes, 3, 'the turned-away socket was never tracked');
+
+    // The sockets holding the slots are still served, and a slot freed is a slot reused.
+    const [one, two] = silent as [Socket, Socket];
+    one.write(upgradeRequest());
+    assert.equal((await readHead(one)).answer.status, 101);
+    two.destroy();
+    await until(() => server.stats.pendingHandshakes === 1, 'slots freed');
+    await upgraded(port);
+    assert.equal(server.stats.upgrades, 2);
+  });
+
+  test('handleUpgrade callers are held to the same limit', async () => {
+    const server = new WebSocketServer({ maxPendingHandshakes: 1, authorize: () => new Promise(() => {}) });
+    servers.push(server);
+    const { createServer } = await import('node:http');
+    const http = createServer();
+    server.attach(http);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as { port: number };
+    try {
+      const held = await openRaw(port);
+      sockets.push(held);
+      held.write(upgradeRequest()); // authorize never settles: this one holds the only slot
+      await until(() => server.stats.pendingHandshakes === 1, 'one handshake in flight');
+      assertBusy(await rawRequest(port, upgradeRequest()), /maxPendingHandshakes/);
+    } finally {
+      http.closeAllConnections();
+      http.close();
+    }
+  });
+});
+
+describe('memoryBudget', () => {
+  test('over budget: upgrades get 503; connections over their own bound are closed with 1013; then it recovers', async () => {
+    const { server, port, accepted } = await start({
+      memoryBudget: 7 * MiB,
+      connection: { maxBufferedBytes: 4 * MiB, closeTimeout: 200 },
+    });
+    const budget = server.memoryBudget;
+    assert.ok(budget !== null);
+    for (let index = 0; index < 3; index++) await upgraded(port); // three readers that read nothing
+    await until(() => accepted.length === 3, 'three connections');
+    const readers = [...accepted];
+
+    // The sender: each reader is kept at about 3 MiB queued, under its own 4 MiB bound, until the
+    // kernel buffers are full and the queues hold the rest: 3 x ~3 MiB is over the 7 MiB budget.
+    const chunk = Buffer.alloc(256 * 1024, 0x61);
+    for (let round = 0; round < 300 && !budget.exceeded; round++) {
+      for (const reader of readers) {
+        for (let sends = 0; sends < 64 && reader.bufferedAmount < 3 * MiB; sends++) reader.send(chunk);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    assert.ok(budget.exceeded, `budget not exceeded: ${budget.used} bytes held`);
+    for (const reader of readers) assert.ok(reader.bufferedAmount <= reader.maxBufferedBytes);
+    assert.equal(server.stats.bufferedBytes, budget.used);
+
+    // Nobody is over their own bound, so nobody is shed: the newcomer waits.
+    assertBusy(await rawRequest(port, upgradeRequest()), /memory budget \(memoryBudget\)/);
+    assert.equal(server.stats.overMemoryBudget, 1);
+    assert.equal(server.stats.shedForMemory, 0);
+    assert.ok(readers.every((reader) => reader.readyState === 'open'));
+
+    // One reader goes over its own bound: the next upgrade sheds it (1013) and is admitted.
+    const [worst, ...others] = readers as [Connection, ...Connection[]];
+    worst.send(Buffer.alloc(2 * MiB, 0x62));
+    assert.ok(worst.bufferedAmount > worst.maxBufferedBytes);
+    await upgraded(port);
+    assert.equal(server.stats.shedForMemory, 1);
+    assert.equal(budget.exceeded, false);
+    const info = await worst.closed;
+    assert.equal(info.code, 1013, 'try again later (RFC 6455 7.4.1)');
+    assert.equal(info.reason, 'server over its memory budget');
+    assert.ok(
+      others.every((reader) => reader.readyState === 'open'),
+      'readers under their bound stay',
+    );
+
+    // A send to a connection over its bound while over budget also closes it with 1013.
+    const [second] = others as [Connection];
+    second.send(Buffer.alloc(2 * MiB, 0x63)); // now over its bound, and the budget is exceeded again
+    assert.ok(budget.exceeded);
+    assert.throws(() => second.send('one more'), { name: 'ConnectionClosedError' });
+    assert.equal((await second.closed).code, 1013);
+
+    // The readers go away: nothing is held and upgrades are admitted again.
+    for (const socket of sockets) socket.destroy();
+    await until(() => budget.used === 0 && server.connections.size === 0, 'budget released');
+    await upgraded(port);
+    assert.equal(server.stats.bufferedBytes, 0);
+  });
+
+  test('memoryBudget: 0 turns it off; a budget given in connection.budget is shared as given', async () => {
+    assert.equal(new WebSocketServer({ memoryBudget: 0 }).memoryBudget, null);
+    assert.equal(new WebSocketServer().memoryBudget?.limit, 256 * MiB);
+    const { BufferBudget } = await import('../../src/connection/buffer-budget.js');
+    const shared = new BufferBudget(MiB);
+    const a = await start({ connection: { budget: shared } });
+    const b = await start({ connection: { budget: shared } });
+    assert.equal(a.server.memoryBudget, shared);
+    await upgraded(a.port);
+    await upgraded(b.port);
+    await until(() => shared.size === 2, 'both servers joined one budget');
+  });
+});
