@@ -1,5 +1,6 @@
 import type { Codec } from '../codecs/codec.js';
 import { ConnectionClosedError, type ProtocolError } from '../errors.js';
+import type { PerMessageExtension } from '../protocol/extensions/extension.js';
 import { frameHeaderSize } from '../protocol/frame-serializer.js';
 import { Protocol, type ProtocolHandler } from '../protocol/protocol.js';
 import type { MessageType } from '../protocol/types.js';
@@ -66,6 +67,14 @@ export let offerPrepared: (
 /** What the protocol, the transport and a budget call back into: one object per connection. Set by the static block. */
 type ConnectionPorts = ProtocolHandler & TransportHandler & BudgetMember;
 let portsFor: (connection: Connection) => ConnectionPorts;
+/**
+ * For the server's bookkeeping only (not re-exported): call `watcher` once, synchronously, when the
+ * connection closes, without the promises `closed.then()` would cost per connection. One watcher per
+ * connection. Set by Connection's static block.
+ */
+export let watchClosed: (connection: Connection, watcher: (connection: Connection) => void) => void;
+/** For the server's memory budget only (not re-exported): close now with `code`, dropping the backlog. */
+export let shedConnection: (connection: Connection, code: number, reason: string) => void;
 /** Flushes the connections whose flush was scheduled. Set by the static block. */
 let flushConnection: (connection: Connection) => void;
 
@@ -173,14 +182,15 @@ export class Connection implements AsyncIterable<Message> {
   readonly extensions: string;
   /** The upgrade request (server side), null when not known. */
   readonly request: UpgradeRequestInfo | null;
-  /** Resolves once the connection is closed; never rejects. */
-  readonly closed: Promise<CloseInfo>;
 
   readonly #transport: Transport;
   readonly #core: Protocol;
   readonly #queue: WriteQueue;
   readonly #clock: Clock;
-  readonly #options: ConnectionOptions;
+  readonly #extension: PerMessageExtension | null;
+  readonly #heartbeat: ConnectionOptions['heartbeat'];
+  readonly #idleTimeout: number | undefined;
+  readonly #backpressureCloseCode: number | undefined;
   readonly #role: 'client' | 'server';
   readonly #maxBufferedBytes: number;
   readonly #maxQueuedMessages: number;
@@ -198,7 +208,10 @@ export class Connection implements AsyncIterable<Message> {
   readonly #scratch: Buffer[] = [];
 
   #readyState: ReadyState = 'open';
-  #resolveClosed!: (info: CloseInfo) => void;
+  /** Created on first use of `closed`: an idle server connection need not hold a promise. */
+  #closed: Promise<CloseInfo> | null = null;
+  #resolveClosed: ((info: CloseInfo) => void) | null = null;
+  #closeWatcher: ((connection: Connection) => void) | null = null;
   #closeInfo: CloseInfo | null = null;
 
   // Turn and flush bookkeeping.
@@ -262,7 +275,11 @@ export class Connection implements AsyncIterable<Message> {
 
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
-    this.#options = options;
+    // Not kept: the options object holds handshake-time things (head, request) an open connection does not need.
+    this.#extension = options.extension ?? null;
+    this.#heartbeat = options.heartbeat;
+    this.#idleTimeout = options.idleTimeout;
+    this.#backpressureCloseCode = options.backpressureCloseCode;
     this.#role = options.role;
     this.#clock = options.clock ?? timerClock;
     this.protocol = options.protocol ?? '';
@@ -277,9 +294,6 @@ export class Connection implements AsyncIterable<Message> {
     this.#budget = options.budget ?? null;
     this.#compressThreshold = options.extension?.threshold ?? COMPRESS_THRESHOLD;
     this.#fragmentSize = options.fragmentSize ?? 0;
-    this.closed = new Promise((resolve) => {
-      this.#resolveClosed = resolve;
-    });
     this.#queue = new WriteQueue(transport, this.#budget);
     const ports = portsFor(this);
     this.#ports = ports;
@@ -306,6 +320,20 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   // ---------------------------------------------------------------- introspection
+
+  /** Resolves once the connection is closed; never rejects. */
+  get closed(): Promise<CloseInfo> {
+    if (this.#closed === null) {
+      const info = this.#closeInfo;
+      this.#closed =
+        info !== null
+          ? Promise.resolve(info)
+          : new Promise((resolve) => {
+              this.#resolveClosed = resolve;
+            });
+    }
+    return this.#closed;
+  }
 
   get readyState(): ReadyState {
     return this.#readyState;
@@ -540,7 +568,7 @@ export class Connection implements AsyncIterable<Message> {
     if (this.#readyState !== 'open') throw this.#closedError();
     const writer: StreamWriter = {
       type,
-      compress: options?.compress ?? this.#options.extension != null,
+      compress: options?.compress ?? this.#extension != null,
       controller: null,
       start: null,
       done: false,
@@ -987,7 +1015,7 @@ export class Connection implements AsyncIterable<Message> {
       }
       if (this.#isOverBound() && this.#overBoundPolicy(policy, data, prepared) === DROPPED) return DROPPED;
     }
-    if (this.#options.idleTimeout) this.#activity();
+    if (this.#idleTimeout) this.#activity();
     if (this.#channelOwner !== null || this.#deferred.length > 0) {
       // A streaming writer holds the data channel: wait behind it, in call order.
       this.#deferred.push({ type, data, compress, prepared, key });
@@ -1032,7 +1060,7 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #shouldCompress(compress: boolean | undefined, data: Buffer): boolean {
-    return this.#options.extension != null && (compress ?? data.length >= this.#compressThreshold);
+    return this.#extension != null && (compress ?? data.length >= this.#compressThreshold);
   }
 
   /**
@@ -1079,7 +1107,7 @@ export class Connection implements AsyncIterable<Message> {
       scratch.length = 0;
       this.#scheduleFlush();
     }
-    if (this.#options.idleTimeout) this.#activity();
+    if (this.#idleTimeout) this.#activity();
     this.#stats.messagesReplaced++;
     this.#dropped('latest-by-key', 1, oldBytes);
     return true;
@@ -1102,7 +1130,7 @@ export class Connection implements AsyncIterable<Message> {
       }
       case 'close':
         // The peer stayed over the bound: close rather than queue (issue 5 policy).
-        this.#failLocally(this.#options.backpressureCloseCode ?? 1013, 'send buffer over maxBufferedBytes');
+        this.#failLocally(this.#backpressureCloseCode ?? 1013, 'send buffer over maxBufferedBytes');
         throw this.#closedError();
       case 'drop-newest':
         this.#dropped('drop-newest', 1, this.#frameBytes(data, prepared));
@@ -1376,16 +1404,22 @@ export class Connection implements AsyncIterable<Message> {
     for (const waiter of this.#writeWaiters.splice(0)) waiter.reject(error);
     for (const waiter of this.#drainWaiters.splice(0)) waiter.reject(error);
     for (const ping of this.#pings.splice(0)) ping.reject(error);
-    this.#options.extension?.dispose();
+    this.#extension?.dispose();
     this.#budget?.leave(this.#ports);
-    this.#resolveClosed(info);
+    this.#resolveClosed?.(info);
+    this.#resolveClosed = null;
+    const watcher = this.#closeWatcher;
+    if (watcher !== null) {
+      this.#closeWatcher = null;
+      watcher(this);
+    }
   }
 
   // ---------------------------------------------------------------- liveness
 
   #onPingTimer(): void {
     this.#pingTimer = null;
-    const heartbeat = this.#options.heartbeat;
+    const heartbeat = this.#heartbeat;
     if (!heartbeat || this.#readyState !== 'open') return;
     const queue = this.#queue;
     const payload = Buffer.allocUnsafe(4);
@@ -1401,7 +1435,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #onPongTimeout(): void {
     this.#pongTimer = null;
-    const heartbeat = this.#options.heartbeat;
+    const heartbeat = this.#heartbeat;
     if (!heartbeat || this.#readyState === 'closed') return;
     if (this.#pausedBy !== 0) {
       // We stopped reading, so the pong may be sitting unread in the socket: judge by the write side.
@@ -1437,7 +1471,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #onIdleTimer(): void {
     this.#idleTimer = null;
-    const idleTimeout = this.#options.idleTimeout;
+    const idleTimeout = this.#idleTimeout;
     if (!idleTimeout || this.#readyState !== 'open') return;
     const remaining = this.#lastActivity + idleTimeout - this.#clock.now();
     if (remaining > 0) {
@@ -1495,6 +1529,11 @@ export class Connection implements AsyncIterable<Message> {
       }
     }
     portsFor = (connection) => new Ports(connection);
+    shedConnection = (connection, code, reason) => connection.#failLocally(code, reason);
+    watchClosed = (connection, watcher) => {
+      if (connection.#closeInfo !== null) watcher(connection);
+      else connection.#closeWatcher = watcher;
+    };
     flushConnection = (connection) => {
       connection.#flushScheduled = false;
       connection.#flush();

@@ -1,6 +1,6 @@
 // The server's process-wide budget on outgoing bytes, able to shed the connections that cause it.
-import { type BudgetMember, BufferBudget } from '../connection/buffer-budget.js';
-import type { Connection } from '../connection/connection.js';
+import { BufferBudget } from '../connection/buffer-budget.js';
+import { type Connection, shedConnection } from '../connection/connection.js';
 
 /** The reason sent (and reported locally) with the 1013 of a connection shed by the budget. */
 export const BUDGET_SHED_REASON = 'server over its memory budget';
@@ -16,43 +16,16 @@ export const BUDGET_SHED_REASON = 'server over its memory budget';
  * punished for others.
  */
 export class ServerMemoryBudget extends BufferBudget {
-  /** connection -> its budget member: the handle that closes it and drops its backlog. */
-  readonly #members = new Map<Connection, BudgetMember>();
-  #lastJoined: BudgetMember | null = null;
-
-  override join(member: BudgetMember): void {
-    super.join(member);
-    this.#lastJoined = member;
-  }
-
-  override leave(member: BudgetMember): void {
-    super.leave(member);
-    if (this.#lastJoined === member) this.#lastJoined = null;
-  }
-
   /**
-   * Call right after constructing `connection` with this budget: a Connection joins its budget once,
-   * synchronously, in its constructor, so the last member to join is its own.
+   * While exceeded: close with `closeCode` (1013) those of `connections` (the server's own, which all
+   * share this budget) over their own bound, largest backlog first, until the budget is met or none
+   * is left; their backlogs are dropped. Returns how many were closed. The server's connection set is
+   * walked rather than a map kept here: no bookkeeping per idle connection.
    */
-  adopt(connection: Connection): void {
-    const member = this.#lastJoined;
-    this.#lastJoined = null;
-    if (member === null) return;
-    this.#members.set(connection, member);
-    const forget = (): void => {
-      this.#members.delete(connection);
-    };
-    connection.closed.then(forget, forget);
-  }
-
-  /**
-   * While exceeded: close with `closeCode` (1013) the connections over their own bound, largest
-   * backlog first, until the budget is met or none is left. Returns how many were closed.
-   */
-  shedOverBound(): number {
+  shedOverBound(connections: Iterable<Connection>): number {
     if (!this.exceeded) return 0;
     const over: Connection[] = [];
-    for (const connection of this.#members.keys()) {
+    for (const connection of connections) {
       if (connection.readyState === 'open' && connection.bufferedAmount > connection.maxBufferedBytes)
         over.push(connection);
     }
@@ -60,7 +33,7 @@ export class ServerMemoryBudget extends BufferBudget {
     let closed = 0;
     for (const connection of over) {
       if (!this.exceeded) break;
-      this.#members.get(connection)?.shed(this.closeCode, BUDGET_SHED_REASON);
+      shedConnection(connection, this.closeCode, BUDGET_SHED_REASON);
       closed++;
     }
     return closed;

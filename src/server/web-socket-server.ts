@@ -9,7 +9,7 @@ import {
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import type { BufferBudget } from '../connection/buffer-budget.js';
-import { Connection } from '../connection/connection.js';
+import { Connection, watchClosed } from '../connection/connection.js';
 import { HandshakeError, WebSocketError } from '../errors.js';
 import { nodeSha1 } from '../node/crypto.js';
 import { SocketTransport } from '../node/socket-transport.js';
@@ -65,6 +65,10 @@ export class WebSocketServer {
   /** The cheap 503 of the admission limits, built once. */
   readonly #busyResponses: { connections: string; handshakes: string; memory: string };
   readonly #connections = new Set<Connection>();
+  /** Takes a closed connection out of the set: one function per server, not a closure per connection. */
+  readonly #forgetConnection = (connection: Connection): void => {
+    this.#connections.delete(connection);
+  };
   readonly #pending = new Set<PendingHandshake>();
   readonly #listeners: NetServer[] = [];
   readonly #attached: Array<{ server: HttpServer; listener: UpgradeListener }> = [];
@@ -119,7 +123,7 @@ export class WebSocketServer {
     };
   }
 
-  /** Open connections (each leaves the set when its `closed` settles). */
+  /** Open connections (each leaves the set as it closes, before its `closed` settles). */
   get connections(): ReadonlySet<Connection> {
     return this.#connections;
   }
@@ -363,13 +367,9 @@ export class WebSocketServer {
       socket.destroy();
       return undefined;
     }
-    this.#ownBudget?.adopt(connection);
     this.#stats.upgrades++;
     this.#connections.add(connection);
-    const forget = (): void => {
-      this.#connections.delete(connection);
-    };
-    connection.closed.then(forget, forget);
+    watchClosed(connection, this.#forgetConnection);
     if (this.#options.onConnection !== undefined) {
       try {
         this.#options.onConnection(connection);
@@ -393,7 +393,7 @@ export class WebSocketServer {
     }
     const budget = this.#budget;
     if (budget?.exceeded) {
-      if (this.#ownBudget !== null) stats.shedForMemory += this.#ownBudget.shedOverBound();
+      if (this.#ownBudget !== null) stats.shedForMemory += this.#ownBudget.shedOverBound(this.#connections);
       if (budget.exceeded) {
         stats.overMemoryBudget++;
         return this.#busyResponses.memory;

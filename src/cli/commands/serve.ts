@@ -39,7 +39,6 @@ export async function serve(argv: readonly string[]): Promise<number> {
   const pingInterval = integerFlag(flags, 'ping-interval');
   const shutdownTimeout = integerFlag(flags, 'shutdown-timeout');
 
-  const relay = new Relay(mode);
   const server = new WebSocketServer({
     onConnection: (connection) => relay.add(connection),
     perMessageDeflate: flags.compress === true,
@@ -57,6 +56,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
       heartbeat: pingInterval > 0 ? { pingInterval, pongTimeout: integerFlag(flags, 'pong-timeout') } : null,
     },
   });
+  const relay = new Relay(mode, server.connections);
 
   const address = flags.page ? await listenWithPage(server, port, host) : await server.listen(port, host);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -80,24 +80,17 @@ export async function serve(argv: readonly string[]): Promise<number> {
 /** Echoes each message to its sender, or relays it to every client (the sender included). */
 class Relay {
   readonly #mode: Mode;
-  readonly #connections = new Set<Connection>();
+  /** The server's own set of open connections: no bookkeeping of ours per connection. */
+  readonly #connections: ReadonlySet<Connection>;
   /** Broadcast messages not sent to a client whose outgoing buffer was over its bound. */
   dropped = 0;
 
-  constructor(mode: Mode) {
+  constructor(mode: Mode, connections: ReadonlySet<Connection>) {
     this.#mode = mode;
-  }
-
-  get size(): number {
-    return this.#connections.size;
+    this.#connections = connections;
   }
 
   add(connection: Connection): void {
-    this.#connections.add(connection);
-    connection.closed.then(
-      () => this.#connections.delete(connection),
-      () => this.#connections.delete(connection),
-    );
     if (this.#mode === 'echo') {
       // Backpressure: a peer that sends without reading stops being read until its replies drain.
       connection.onDrain(() => connection.resume());
