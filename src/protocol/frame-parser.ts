@@ -55,8 +55,8 @@ export class FrameParser {
   readonly #applyMask: MaskFunction;
   /** Payload bytes of the current frame already delivered (the mask phase). */
   #consumed = 0;
-  /** Header bytes gathered across chunks. */
-  readonly #scratch = Buffer.alloc(8);
+  /** Header bytes gathered across chunks; allocated the first time a header is split (idle connections never need it). */
+  #scratch: Buffer | null = null;
   #scratchLength = 0;
   /** A control payload split across chunks. */
   #control: Buffer | null = null;
@@ -124,6 +124,8 @@ export class FrameParser {
         }
       }
     }
+    // Do not keep the last chunk (and the read buffer under it) alive while the connection idles.
+    this.#source = EMPTY;
   }
 
   /**
@@ -140,12 +142,13 @@ export class FrameParser {
       return true;
     }
     const take = Math.min(need - this.#scratchLength, available);
-    chunk.copy(this.#scratch, this.#scratchLength, position, position + take);
+    const scratch = (this.#scratch ??= Buffer.alloc(8));
+    chunk.copy(scratch, this.#scratchLength, position, position + take);
     this.#scratchLength += take;
     this.#position = position + take;
     if (this.#scratchLength < need) return false;
     this.#scratchLength = 0;
-    this.#source = this.#scratch;
+    this.#source = scratch;
     this.#offset = 0;
     return true;
   }
