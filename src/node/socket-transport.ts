@@ -1,6 +1,18 @@
 import type { Socket } from 'node:net';
 import type { Transport, TransportHandler } from '../connection/transport.js';
 
+/** The transport a socket belongs to, for the listeners shared by every socket. */
+const owner = Symbol('fullduplex.transport');
+type OwnedSocket = Socket & { [owner]?: SocketTransport };
+
+// One set of listener functions for all sockets (an emitter calls them with `this` = the socket),
+// rather than five closures per connection. Set by SocketTransport's static block.
+let onSocketData: (this: OwnedSocket, chunk: Buffer) => void;
+let onSocketDrain: (this: OwnedSocket) => void;
+let onSocketEnd: (this: OwnedSocket) => void;
+let onSocketError: (this: OwnedSocket, error: Error) => void;
+let onSocketClose: (this: OwnedSocket) => void;
+
 /**
  * The Transport port over a net.Socket or tls.TLSSocket: 'data' buffers go straight to the
  * connection (no stream layer), batches are written corked so they leave in one writev.
@@ -21,15 +33,13 @@ export class SocketTransport implements Transport {
     const first = this.#handler === null;
     this.#handler = handler;
     if (!first) return;
-    const socket = this.#socket;
-    socket.on('data', (chunk: Buffer) => this.#handler?.onData(chunk));
-    socket.on('drain', () => this.#handler?.onDrain());
-    socket.on('end', () => this.#handler?.onEnd());
-    socket.on('error', (error: Error) => {
-      // Kept for onClose; 'close' always follows 'error'.
-      this.#error ??= error;
-    });
-    socket.on('close', () => this.#handler?.onClose(this.#error));
+    const socket = this.#socket as OwnedSocket;
+    socket[owner] = this;
+    socket.on('data', onSocketData);
+    socket.on('drain', onSocketDrain);
+    socket.on('end', onSocketEnd);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
     if (socket.destroyed) queueMicrotask(() => this.#handler?.onClose(this.#error));
     else if (socket.isPaused()) socket.resume();
   }
@@ -78,5 +88,27 @@ export class SocketTransport implements Transport {
 
   get remotePort(): number | undefined {
     return this.#socket.remotePort;
+  }
+
+  static {
+    // The owner is set before any listener is added, and the handler before the owner.
+    onSocketData = function (chunk) {
+      (this[owner] as SocketTransport).#handler?.onData(chunk);
+    };
+    onSocketDrain = function () {
+      (this[owner] as SocketTransport).#handler?.onDrain();
+    };
+    onSocketEnd = function () {
+      (this[owner] as SocketTransport).#handler?.onEnd();
+    };
+    onSocketError = function (error) {
+      // Kept for onClose; 'close' always follows 'error'.
+      const transport = this[owner] as SocketTransport;
+      transport.#error ??= error;
+    };
+    onSocketClose = function () {
+      const transport = this[owner] as SocketTransport;
+      transport.#handler?.onClose(transport.#error);
+    };
   }
 }
