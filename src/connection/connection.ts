@@ -962,14 +962,16 @@ export class Connection implements AsyncIterable<Message> {
 
   /** No message will arrive any more: fail waiting readers and a half-read stream. */
   #endIncoming(): void {
-    const error = this.#endedError() ?? this.#closedError();
-    if (this.#incomingStream !== null) {
-      this.#incomingStream.error(error);
-      this.#incomingStream = null;
+    if (this.#incomingStream !== null || this.#readers.length > 0) {
+      const error = this.#endedError() ?? this.#closedError();
+      if (this.#incomingStream !== null) {
+        this.#incomingStream.error(error);
+        this.#incomingStream = null;
+      }
+      for (const reader of this.#readers.splice(0)) reader.reject(error);
     }
     this.#incomingMode = 'none';
-    this.#incomingChunks = [];
-    for (const reader of this.#readers.splice(0)) reader.reject(error);
+    if (this.#incomingChunks.length > 0) this.#incomingChunks = [];
     // Nothing more to read from the wire: paused or not no longer matters for the peer's Close.
     this.#setPaused(PAUSED_BY_INBOX | PAUSED_BY_STREAM, false);
   }
@@ -1393,17 +1395,21 @@ export class Connection implements AsyncIterable<Message> {
     this.#endOutgoing();
     this.#readyState = 'closed';
     const clock = this.#clock;
-    for (const timer of [this.#closeTimer, this.#pingTimer, this.#pongTimer, this.#idleTimer]) {
-      if (timer !== null) clock.clearTimeout(timer);
-    }
+    if (this.#closeTimer !== null) clock.clearTimeout(this.#closeTimer);
+    if (this.#pingTimer !== null) clock.clearTimeout(this.#pingTimer);
+    if (this.#pongTimer !== null) clock.clearTimeout(this.#pongTimer);
+    if (this.#idleTimer !== null) clock.clearTimeout(this.#idleTimer);
     this.#closeTimer = this.#pingTimer = this.#pongTimer = this.#idleTimer = null;
     const info = this.#currentCloseInfo();
     this.#closeInfo = info;
-    const error = this.#closedError();
     this.#endIncoming();
-    for (const waiter of this.#writeWaiters.splice(0)) waiter.reject(error);
-    for (const waiter of this.#drainWaiters.splice(0)) waiter.reject(error);
-    for (const ping of this.#pings.splice(0)) ping.reject(error);
+    // An error (and its stack trace) only when someone waits for it: most connections end with none.
+    if (this.#writeWaiters.length + this.#drainWaiters.length + this.#pings.length > 0) {
+      const error = this.#closedError();
+      for (const waiter of this.#writeWaiters.splice(0)) waiter.reject(error);
+      for (const waiter of this.#drainWaiters.splice(0)) waiter.reject(error);
+      for (const ping of this.#pings.splice(0)) ping.reject(error);
+    }
     this.#extension?.dispose();
     this.#budget?.leave(this.#ports);
     this.#resolveClosed?.(info);
