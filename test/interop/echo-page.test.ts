@@ -1,0 +1,58 @@
+// What `npm start` shows a person: `fullduplex serve --page` serves the echo page, and a real browser
+// (Debian Chromium) types a message, sends it and sees it come back; then the server shuts down cleanly.
+import assert from 'node:assert/strict';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { after, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, chromium, skipUnless } from './harness/peer-availability.js';
+
+const skip = skipUnless(chromium());
+const bin = new URL('../../../bin/fullduplex.js', import.meta.url).pathname;
+let child: ChildProcessWithoutNullStreams | undefined;
+let browser: Browser | undefined;
+
+after(async () => {
+  await browser?.close();
+  child?.kill('SIGKILL');
+});
+
+test('the echo page served by `serve --page` echoes what a browser user types', { skip }, async () => {
+  child = spawn(process.execPath, [bin, 'serve', '--page', '--host', '127.0.0.1', '--port', '0']);
+  const lines = createInterface({ input: child.stdout });
+  const [first] = (await once(lines, 'line')) as [string];
+  const port = /:(\d+)\/$/.exec(first)?.[1];
+  assert.ok(port, `first line: ${first}`);
+
+  const { chromium: launcher } = await import('playwright-core');
+  browser = await launcher.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const page = await browser.newPage();
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await page.locator('#status[data-state="open"]').waitFor({ timeout: 10_000 });
+  await page.fill('#message', 'hello from the browser');
+  await page.click('button[type="submit"]');
+  await page
+    .locator('#log li.received', { hasText: '← hello from the browser' })
+    .waitFor({ timeout: 10_000 });
+  assert.match((await page.textContent('#rtt')) ?? '', /Round trip: \d+\.\d ms/);
+
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await page.locator('#status[data-state="closed"]').waitFor({ timeout: 10_000 });
+  assert.match((await page.textContent('#log')) ?? '', /closed: code 1001/);
+  const [exitCode] = await exited;
+  assert.equal(exitCode, 0);
+});
