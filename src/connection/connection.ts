@@ -122,6 +122,15 @@ const RESOLVED: Promise<void> = Promise.resolve();
 /** Messages this small are not worth deflating by default (the frame would barely shrink). */
 const COMPRESS_THRESHOLD = 1024;
 const EMPTY = Buffer.alloc(0);
+/**
+ * The empty list every per-connection list starts as (most connections never queue a reader, a
+ * waiter or a deferred message): one shared array instead of a dozen per connection. It must stay
+ * empty: take `owned(list)` before pushing to any of them.
+ */
+const NO_ITEMS: never[] = [];
+function owned<T>(list: T[]): T[] {
+  return list === NO_ITEMS ? [] : list;
+}
 const NORMAL_CLOSURE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005]);
 
 /** True for the error a read gets after a normal closure (1000, 1001 or a Close without code). */
@@ -205,7 +214,7 @@ export class Connection implements AsyncIterable<Message> {
   readonly #fragmentSize: number;
   readonly #stats = { messagesDropped: 0, bytesDropped: 0, messagesReplaced: 0 };
   /** Frames of a keyed message that will take a queued one's place (reused: no array per send). */
-  readonly #scratch: Buffer[] = [];
+  #scratch: Buffer[] = NO_ITEMS;
 
   #readyState: ReadyState = 'open';
   /** Created on first use of `closed`: an idle server connection need not hold a promise. */
@@ -216,18 +225,18 @@ export class Connection implements AsyncIterable<Message> {
 
   // Turn and flush bookkeeping.
   #inTurn = false;
-  #reentrant: Buffer[] = [];
+  #reentrant: Buffer[] = NO_ITEMS;
   #flushScheduled = false;
 
   // Inbound.
   #pausedBy = 0;
-  #inbox: Message[] = [];
-  #inboxSizes: number[] = [];
+  #inbox: Message[] = NO_ITEMS;
+  #inboxSizes: number[] = NO_ITEMS;
   #inboxBytes = 0;
-  #readers: Reader[] = [];
+  #readers: Reader[] = NO_ITEMS;
   #incomingType: MessageType = 'binary';
   #incomingMode: IncomingMode = 'none';
-  #incomingChunks: Buffer[] = [];
+  #incomingChunks: Buffer[] = NO_ITEMS;
   #incomingStream: ReadableStreamDefaultController<Uint8Array> | null = null;
   #onMessage: Listener<[Message]> = null;
   #onRawMessage: Listener<[Buffer, MessageType]> = null;
@@ -238,14 +247,14 @@ export class Connection implements AsyncIterable<Message> {
   #onDrop: Listener<[DropReason, number, number]> = null;
 
   // Outbound.
-  #deferred: (DeferredMessage | StreamWriter)[] = [];
+  #deferred: (DeferredMessage | StreamWriter)[] = NO_ITEMS;
   #deferredBytes = 0;
   #channelOwner: StreamWriter | null = null;
-  #writeWaiters: Waiter<void>[] = [];
-  #drainWaiters: Waiter<void>[] = [];
-  #streamWaiters: Waiter<void>[] = [];
+  #writeWaiters: Waiter<void>[] = NO_ITEMS;
+  #drainWaiters: Waiter<void>[] = NO_ITEMS;
+  #streamWaiters: Waiter<void>[] = NO_ITEMS;
   #overBound = false;
-  #pings: PendingPing[] = [];
+  #pings: PendingPing[] = NO_ITEMS;
   #pingCounter = 0;
   #unsentMessages = 0;
 
@@ -378,6 +387,7 @@ export class Connection implements AsyncIterable<Message> {
     const ended = this.#endedError();
     if (ended) return Promise.reject(ended);
     return new Promise<Message | MessageStream>((resolve, reject) => {
+      this.#readers = owned(this.#readers);
       this.#readers.push({ stream: false, resolve, reject });
     }) as Promise<Message>;
   }
@@ -397,13 +407,14 @@ export class Connection implements AsyncIterable<Message> {
       // A message is arriving: hand over what came so far and stream the rest.
       const stream = this.#openIncomingStream();
       for (const chunk of this.#incomingChunks) this.#incomingStream?.enqueue(chunk);
-      this.#incomingChunks = [];
+      this.#incomingChunks = NO_ITEMS;
       this.#checkStreamPressure();
       return Promise.resolve(stream);
     }
     const ended = this.#endedError();
     if (ended) return Promise.reject(ended);
     return new Promise<Message | MessageStream>((resolve, reject) => {
+      this.#readers = owned(this.#readers);
       this.#readers.push({ stream: true, resolve, reject });
     }) as Promise<MessageStream>;
   }
@@ -529,6 +540,7 @@ export class Connection implements AsyncIterable<Message> {
     const policy = options?.backpressure ?? this.#policy;
     if (policy !== 'wait' && policy !== 'close') return RESOLVED;
     return new Promise((resolve, reject) => {
+      this.#writeWaiters = owned(this.#writeWaiters);
       this.#writeWaiters.push({ resolve, reject });
     });
   }
@@ -554,6 +566,7 @@ export class Connection implements AsyncIterable<Message> {
     if (this.#readyState === 'closed') return Promise.reject(this.#closedError());
     this.#overBound = true;
     return new Promise((resolve, reject) => {
+      this.#drainWaiters = owned(this.#drainWaiters);
       this.#drainWaiters.push({ resolve, reject });
     });
   }
@@ -576,6 +589,7 @@ export class Connection implements AsyncIterable<Message> {
     let waitForTurn: Promise<void> | undefined;
     if (this.#channelOwner === null && this.#deferred.length === 0) this.#channelOwner = writer;
     else {
+      this.#deferred = owned(this.#deferred);
       this.#deferred.push(writer);
       waitForTurn = new Promise((resolve, reject) => {
         writer.start = { resolve, reject };
@@ -645,6 +659,7 @@ export class Connection implements AsyncIterable<Message> {
     }
     this.#scheduleFlush();
     return new Promise((resolve, reject) => {
+      this.#pings = owned(this.#pings);
       this.#pings.push({ payload, sentAt: this.#clock.now(), resolve, reject });
     });
   }
@@ -685,6 +700,7 @@ export class Connection implements AsyncIterable<Message> {
     if (this.#inTurn) {
       // A transport that delivers synchronously from resume() (called by a listener): the core is
       // not re-entrant, so this chunk waits for the one being parsed.
+      this.#reentrant = owned(this.#reentrant);
       this.#reentrant.push(chunk);
       return;
     }
@@ -747,6 +763,7 @@ export class Connection implements AsyncIterable<Message> {
     switch (this.#incomingMode) {
       case 'gather': {
         if (!end) {
+          this.#incomingChunks = owned(this.#incomingChunks);
           this.#incomingChunks.push(chunk);
           return;
         }
@@ -755,7 +772,7 @@ export class Connection implements AsyncIterable<Message> {
         if (chunks.length > 0) {
           chunks.push(chunk);
           data = Buffer.concat(chunks);
-          this.#incomingChunks = [];
+          this.#incomingChunks = NO_ITEMS;
         }
         this.#incomingMode = 'none';
         this.#deliver(this.#incomingType, data);
@@ -883,7 +900,9 @@ export class Connection implements AsyncIterable<Message> {
       reader.resolve(reader.stream ? singleChunkStream(message) : message);
       return;
     }
+    this.#inbox = owned(this.#inbox);
     this.#inbox.push(toMessage(type, data));
+    this.#inboxSizes = owned(this.#inboxSizes);
     this.#inboxSizes.push(data.length);
     this.#inboxBytes += data.length;
     if (this.#inbox.length >= this.#maxQueuedMessages || this.#inboxBytes >= this.#maxQueuedBytes) {
@@ -971,7 +990,7 @@ export class Connection implements AsyncIterable<Message> {
       for (const reader of this.#readers.splice(0)) reader.reject(error);
     }
     this.#incomingMode = 'none';
-    if (this.#incomingChunks.length > 0) this.#incomingChunks = [];
+    if (this.#incomingChunks.length > 0) this.#incomingChunks = NO_ITEMS;
     // Nothing more to read from the wire: paused or not no longer matters for the peer's Close.
     this.#setPaused(PAUSED_BY_INBOX | PAUSED_BY_STREAM, false);
   }
@@ -1020,6 +1039,7 @@ export class Connection implements AsyncIterable<Message> {
     if (this.#idleTimeout) this.#activity();
     if (this.#channelOwner !== null || this.#deferred.length > 0) {
       // A streaming writer holds the data channel: wait behind it, in call order.
+      this.#deferred = owned(this.#deferred);
       this.#deferred.push({ type, data, compress, prepared, key });
       this.#addDeferredBytes(data.length);
       return QUEUED;
@@ -1096,6 +1116,7 @@ export class Connection implements AsyncIterable<Message> {
     } else {
       const queue = this.#queue;
       if (this.#shouldCompress(compress, data) || !queue.hasKeyed(key)) return false;
+      this.#scratch = owned(this.#scratch);
       const scratch = this.#scratch;
       let bytes: number;
       let frames: readonly Buffer[] = scratch;
@@ -1201,6 +1222,7 @@ export class Connection implements AsyncIterable<Message> {
     this.#scheduleFlush();
     if (this.#isStreamOverBound()) {
       return new Promise((resolve, reject) => {
+        this.#streamWaiters = owned(this.#streamWaiters);
         this.#streamWaiters.push({ resolve, reject });
       });
     }
@@ -1268,7 +1290,7 @@ export class Connection implements AsyncIterable<Message> {
         this.#unsentMessages++;
       }
     }
-    this.#deferred = [];
+    this.#deferred = NO_ITEMS;
     this.#addDeferredBytes(-this.#deferredBytes);
     for (const waiter of this.#streamWaiters.splice(0)) waiter.reject(error);
   }
