@@ -1274,6 +1274,8 @@ export class Connection implements AsyncIterable<Message> {
 
   /** Fail waiting stream writers and deferred messages: no more data frames can be sent. */
   #endOutgoing(): void {
+    if (this.#channelOwner === null && this.#deferred.length === 0 && this.#streamWaiters.length === 0)
+      return;
     const error = this.#closedError();
     const owner = this.#channelOwner;
     if (owner !== null && !owner.done) {
