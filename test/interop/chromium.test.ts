@@ -17,9 +17,10 @@ import type { WebSocketServerOptions } from '../../src/server/server-options.js'
 import { WebSocketServer } from '../../src/server/web-socket-server.js';
 import { testCertificate } from '../helpers/certs.js';
 import { BROWSER_PAGE } from './harness/browser-page.js';
+import { launchChromium } from './harness/launch-chromium.js';
 import { type MessageSummary, summarize } from './harness/our-server.js';
 import { pattern, SIXTEEN_MIB, sha256 } from './harness/pattern.js';
-import { CHROMIUM, chromium, skipUnless } from './harness/peer-availability.js';
+import { chromium, skipUnless } from './harness/peer-availability.js';
 
 const skip = skipUnless(chromium());
 
@@ -92,21 +93,7 @@ describe('our server <- headless Chromium', { skip, timeout: 90_000 }, () => {
   let port: number;
 
   before(async () => {
-    const { chromium: launcher } = await import('playwright-core');
-    // chromium.launch gives each run a fresh temporary profile (user-data-dir) of its own.
-    browser = await launcher.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     server = new PageServer(createHttpServer(), { perMessageDeflate: true });
     port = await server.listen();
     const context = await browser.newContext({ ignoreHTTPSErrors: true });

@@ -3,10 +3,11 @@
 // the page checks every echo. Cases: defaults, and no-context-takeover with reduced windows imposed by us.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type Browser, chromium as playwright } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { PerMessageDeflateOptions } from '../../src/protocol/extensions/permessage-deflate.js';
 import { WebSocketServer } from '../../src/server/web-socket-server.js';
-import { CHROMIUM, chromium, skipUnless } from './harness/peer-availability.js';
+import { launchChromium } from './harness/launch-chromium.js';
+import { chromium, skipUnless } from './harness/peer-availability.js';
 
 const skip = skipUnless(chromium());
 
@@ -95,7 +96,7 @@ describe('interop: Chromium client, our server, permessage-deflate', { skip }, (
   let browser: Browser | undefined;
 
   before(async () => {
-    browser = await playwright.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    browser = await launchChromium();
   });
 
   after(async () => {

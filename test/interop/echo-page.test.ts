@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { after, test } from 'node:test';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM, chromium, skipUnless } from './harness/peer-availability.js';
+import { launchChromium } from './harness/launch-chromium.js';
+import { chromium, skipUnless } from './harness/peer-availability.js';
 
 const skip = skipUnless(chromium());
 const bin = new URL('../../../bin/fullduplex.js', import.meta.url).pathname;
@@ -25,20 +26,7 @@ test('the echo page served by `serve --page` echoes what a browser user types', 
   const port = /:(\d+)\/$/.exec(first)?.[1];
   assert.ok(port, `first line: ${first}`);
 
-  const { chromium: launcher } = await import('playwright-core');
-  browser = await launcher.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${port}/`);
   await page.locator('#status[data-state="open"]').waitFor({ timeout: 10_000 });
