@@ -41,7 +41,9 @@ export async function serve(argv: readonly string[]): Promise<number> {
 
   const server = new WebSocketServer({
     onConnection: (connection) => relay.add(connection),
-    perMessageDeflate: flags.compress === true,
+    // Our compressor resets per message (RFC 7692 7.1.1.1, which a server may impose), so it borrows a
+    // pooled zlib context per message instead of holding ~260 KiB per connection for its lifetime.
+    perMessageDeflate: flags.compress === true ? { serverNoContextTakeover: true } : false,
     maxPayload: integerFlag(flags, 'max-payload'),
     handshakeTimeout: integerFlag(flags, 'handshake-timeout'),
     maxHeaderBytes: integerFlag(flags, 'max-header-bytes'),
