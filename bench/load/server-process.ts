@@ -54,7 +54,10 @@ export class ServerProcess {
   }
 
   static start(launch: ServerLaunch, timeoutMs = 10_000): Promise<ServerProcess> {
-    const command = pinnedNode(serverCore, ['--expose-gc', '--import', memoryProbeUrl, ...launch.args]);
+    // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles every server run (Node refuses
+    // --cpu-prof in NODE_OPTIONS); the profile is written when the server exits on the harness's signal.
+    const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
+    const command = pinnedNode(serverCore, [...extra, '--expose-gc', '--import', memoryProbeUrl, ...launch.args]);
     const child = spawn(command.file, command.args, {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...launch.env },
