@@ -6,7 +6,7 @@ import { HttpHeadParser, type HttpRequestHead } from '../protocol/handshake/http
 
 export interface RequestHeadCallbacks {
   /** The head is complete; the socket is paused and `rest` holds the bytes that followed it. */
-  onHead(head: HttpRequestHead, rest: Buffer): void;
+  onHead(head: HttpRequestHead, rest: Buffer, text: string): void;
   /** The bytes are not a request head we accept; answer with `error.status`. */
   onInvalid(error: HandshakeError): void;
 }
@@ -41,7 +41,7 @@ export function readRequestHead(
     }
     if (parsed === null) return;
     stop();
-    callbacks.onHead(parsed.head, parsed.rest);
+    callbacks.onHead(parsed.head, parsed.rest, parsed.text);
   };
   socket.on('data', onData);
   return stop;

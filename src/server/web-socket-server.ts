@@ -17,6 +17,7 @@ import type { HttpRequestHead } from '../protocol/handshake/http-head-parser.js'
 import { listHasToken } from '../protocol/handshake/token.js';
 import { errorResponse, type NegotiableRequest, negotiateUpgrade } from './negotiate-upgrade.js';
 import { readRequestHead } from './read-request-head.js';
+import { RetainedRequest } from './retained-request.js';
 import { ServerMemoryBudget } from './server-memory-budget.js';
 import {
   DEFAULT_HANDSHAKE_TIMEOUT,
@@ -261,7 +262,7 @@ export class WebSocketServer {
     const pending = this.#track(socket);
     let headRead = false;
     const stopReading = readRequestHead(socket, this.#maxHeaderBytes, {
-      onHead: (head, rest) => {
+      onHead: (head, rest, text) => {
         headRead = true;
         // Not an upgrade at all: say so (RFC 9110 15.5.22 asks for an Upgrade field with 426).
         if (!listHasToken(headerText(head.headers.upgrade), 'websocket')) {
@@ -273,7 +274,7 @@ export class WebSocketServer {
           this.#refuse(pending, errorResponse(error));
           return;
         }
-        void this.#negotiate(pending, rawRequest(head, socket, secure), rest, false);
+        void this.#negotiate(pending, rawRequest(head, socket, secure), rest, false, text);
       },
       onInvalid: (error) => this.#refuse(pending, errorResponse(error)),
     });
@@ -314,6 +315,8 @@ export class WebSocketServer {
     request: NegotiableRequest,
     head: Buffer,
     shared: boolean,
+    /** The head's text when we read it ourselves: the connection keeps that rather than the parsed request. */
+    headText?: string,
   ): Promise<Connection | undefined> {
     // Checked before the hooks run (cheap refusal) and again before the 101 (hooks may be async).
     const busy = this.#admission();
@@ -358,7 +361,7 @@ export class WebSocketServer {
         protocol: decision.protocol,
         extensions: decision.extensions,
         extension: decision.extension,
-        request,
+        request: headText === undefined ? request : new RetainedRequest(headText, request),
         head,
       });
     } catch (error) {

@@ -41,6 +41,8 @@ export interface ParsedHttpHead<H> {
   readonly head: H;
   /** Bytes after the blank line that ends the head: the start of the WebSocket stream. A view. */
   readonly rest: Buffer;
+  /** The head as latin1 text, without the blank line that ends it (parse it again to get `head`). */
+  readonly text: string;
 }
 
 export interface HttpHeadParserOptions {
@@ -137,7 +139,8 @@ export class HttpHeadParser<K extends HttpHeadKind> {
     const raw = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
     this.pending.length = 0;
     // latin1 maps each byte to one code unit, so obs-text survives and nothing can fail to decode.
-    const lines = raw.toString('latin1', 0, raw.length - 4).split('\r\n');
+    const text = raw.toString('latin1', 0, raw.length - 4);
+    const lines = text.split('\r\n');
     // Drop leading empty lines (already allowed by the scan, request side only).
     let first = 0;
     while (lines[first] === '') first++;
@@ -162,6 +165,7 @@ export class HttpHeadParser<K extends HttpHeadKind> {
     return {
       head: { ...head, headers, fields } as unknown as HttpHeadOf<K>,
       rest: last.subarray(end),
+      text,
     };
   }
 
