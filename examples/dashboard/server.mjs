@@ -66,7 +66,9 @@ function isClientMessage(value) {
   const { symbols } = value;
   if (symbols === '*') return true;
   return (
-    Array.isArray(symbols) && symbols.length <= market.length * 2 && symbols.every((s) => typeof s === 'string')
+    Array.isArray(symbols) &&
+    symbols.length <= market.length * 2 &&
+    symbols.every((s) => typeof s === 'string')
   );
 }
 const clientMessages = jsonCodec({ validate: isClientMessage });
@@ -94,7 +96,8 @@ function onMessage(connection, message) {
   } catch (error) {
     // Bad input is answered, never fatal: the ticker keeps flowing.
     counters.rejectedMessages++;
-    if (connection.readyState === 'open') connection.sendValue(serverMessages, { type: 'error', error: error.message });
+    if (connection.readyState === 'open')
+      connection.sendValue(serverMessages, { type: 'error', error: error.message });
     return;
   }
   if (connection.readyState !== 'open') return;
@@ -123,6 +126,8 @@ const wss = new WebSocketServer({
       interval,
       quotes: market.map((quote) => quoteMessage(quote, counters.ticks)),
     });
+    // A bug in a listener closes this connection with 1011 and lands here, instead of ending the process.
+    connection.onError((error) => console.error('dashboard connection:', error));
     connection.onMessage((message) => onMessage(connection, message));
     connection.closed.then(() => {
       counters.replaced += connection.stats.messagesReplaced;
@@ -169,7 +174,13 @@ function stats() {
   }
   let replaced = 0;
   for (const connection of clients.keys()) replaced += connection.stats.messagesReplaced;
-  return { symbols: market.length, interval, ...counters, replaced: counters.replaced + replaced, connections };
+  return {
+    symbols: market.length,
+    interval,
+    ...counters,
+    replaced: counters.replaced + replaced,
+    connections,
+  };
 }
 
 // ---------------------------------------------------------------- http

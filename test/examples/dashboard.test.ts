@@ -38,7 +38,14 @@ describe('examples/dashboard with the ws client', () => {
   const peers: JsonPeer[] = [];
 
   before(async () => {
-    server = await startExample('dashboard', ['--symbols', String(SYMBOLS), '--interval', '5', '--activity', '1']);
+    server = await startExample('dashboard', [
+      '--symbols',
+      String(SYMBOLS),
+      '--interval',
+      '5',
+      '--activity',
+      '1',
+    ]);
   });
   after(async () => {
     for (const peer of peers) peer.terminate();
@@ -139,7 +146,10 @@ describe('examples/dashboard with the ws client', () => {
     }
     // Without 'latest-by-key' this would be about `collapsed` (>= 10 per symbol). Allow 2 per symbol:
     // an update handed to the socket just before it blocked is not the queue's to replace.
-    assert.ok(held.length <= 2 * SYMBOLS, `${held.length} updates from the blocked period, ${SYMBOLS} symbols`);
+    assert.ok(
+      held.length <= 2 * SYMBOLS,
+      `${held.length} updates from the blocked period, ${SYMBOLS} symbols`,
+    );
     assert.ok(
       Math.max(0, ...perSymbol.values()) <= 2,
       `per symbol: ${JSON.stringify(Object.fromEntries(perSymbol))}`,

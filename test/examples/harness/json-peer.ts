@@ -50,7 +50,9 @@ export class JsonPeer {
       const left = deadline - Date.now();
       if (left <= 0 || this.closeInfo) {
         const last = JSON.stringify(this.messages.slice(-3));
-        throw new Error(`no matching message within ${timeoutMs} ms (closed: ${this.closeInfo?.code}); last: ${last}`);
+        throw new Error(
+          `no matching message within ${timeoutMs} ms (closed: ${this.closeInfo?.code}); last: ${last}`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
