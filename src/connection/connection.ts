@@ -194,7 +194,8 @@ export class Connection implements AsyncIterable<Message> {
 
   readonly #transport: Transport;
   readonly #core: Protocol;
-  readonly #queue: WriteQueue;
+  /** Created by the first write (#q): a connection that never sent holds no queue. */
+  #queue: WriteQueue | null = null;
   readonly #clock: Clock;
   readonly #extension: PerMessageExtension | null;
   readonly #heartbeat: ConnectionOptions['heartbeat'];
@@ -303,7 +304,6 @@ export class Connection implements AsyncIterable<Message> {
     this.#budget = options.budget ?? null;
     this.#compressThreshold = options.extension?.threshold ?? COMPRESS_THRESHOLD;
     this.#fragmentSize = options.fragmentSize ?? 0;
-    this.#queue = new WriteQueue(transport, this.#budget);
     const ports = portsFor(this);
     this.#ports = ports;
     this.#budget?.join(ports);
@@ -344,13 +344,19 @@ export class Connection implements AsyncIterable<Message> {
     return this.#closed;
   }
 
+  /** The write queue, created on first use. */
+  get #q(): WriteQueue {
+    if (this.#queue === null) this.#queue = new WriteQueue(this.#transport, this.#budget);
+    return this.#queue;
+  }
+
   get readyState(): ReadyState {
     return this.#readyState;
   }
 
   /** Outgoing bytes not yet handed to the OS: queued here, waiting behind a stream writer, or in the transport. */
   get bufferedAmount(): number {
-    return this.#queue.bytes + this.#deferredBytes + this.#transport.writableLength;
+    return (this.#queue?.bytes ?? 0) + this.#deferredBytes + this.#transport.writableLength;
   }
 
   get maxBufferedBytes(): number {
@@ -653,7 +659,7 @@ export class Connection implements AsyncIterable<Message> {
       payload = Buffer.from(messageBytes(data)); // a copy: we compare it with the pong later
     }
     try {
-      this.#queue.commitControl(this.#core.framePing(payload, this.#queue.control));
+      this.#q.commitControl(this.#core.framePing(payload, this.#q.control));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -718,7 +724,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #onTransportDrain(): void {
     this.#drains++;
-    this.#queue.onDrain();
+    this.#queue?.onDrain();
     this.#flush();
   }
 
@@ -726,7 +732,7 @@ export class Connection implements AsyncIterable<Message> {
     // The peer will send nothing more; finish our side once the queue is out.
     if (!this.#closeReceived && !this.#abnormalReason)
       this.#abnormalReason = 'connection ended without a close frame';
-    this.#queue.endAfterFlush();
+    this.#q.endAfterFlush();
     this.#flush();
   }
 
@@ -812,7 +818,7 @@ export class Connection implements AsyncIterable<Message> {
     if (this.#autoPong && this.#readyState === 'open') {
       // RFC 6455 5.5.2: answer with a Pong carrying the same payload; 5.5.3 lets a newer ping's pong
       // replace one not yet sent, so a ping flood queues one pong, not one per ping.
-      const queue = this.#queue;
+      const queue = this.#q;
       queue.clearPong();
       try {
         queue.commitPong(this.#core.framePong(payload, queue.pong));
@@ -857,7 +863,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #onOutput(bytes: Buffer): void {
     // The core's own Close (the echo, or the one failing the connection): after queued data.
-    const queue = this.#queue;
+    const queue = this.#q;
     queue.data.push(bytes);
     queue.commit(bytes.length, 'close');
     this.#scheduleFlush();
@@ -866,11 +872,11 @@ export class Connection implements AsyncIterable<Message> {
   #onFail(error: ProtocolError): void {
     // RFC 6455 7.1.7: the core already queued its Close; drop the backlog, send it, close TCP.
     this.#failure = { code: error.closeCode, reason: error.message };
-    this.#unsentMessages += this.#queue.dropData();
+    this.#unsentMessages += this.#q.dropData();
     if (this.#readyState === 'open') this.#readyState = 'closing';
     this.#endOutgoing();
     this.#endIncoming();
-    this.#queue.endAfterFlush();
+    this.#q.endAfterFlush();
     this.#startCloseTimer();
     this.#scheduleFlush();
   }
@@ -1057,7 +1063,7 @@ export class Connection implements AsyncIterable<Message> {
     prepared: PreparedMessage | null,
     key: string | undefined,
   ): void {
-    const queue = this.#queue;
+    const queue = this.#q;
     const deflate = this.#shouldCompress(compress, data);
     let bytes: number;
     if (prepared !== null && !deflate && this.#fitsPrepared(data)) {
@@ -1114,7 +1120,7 @@ export class Connection implements AsyncIterable<Message> {
       item.compress = compress;
       item.prepared = prepared;
     } else {
-      const queue = this.#queue;
+      const queue = this.#q;
       if (this.#shouldCompress(compress, data) || !queue.hasKeyed(key)) return false;
       this.#scratch = owned(this.#scratch);
       const scratch = this.#scratch;
@@ -1161,8 +1167,8 @@ export class Connection implements AsyncIterable<Message> {
       case 'drop-oldest': {
         const need = this.bufferedAmount + data.length - this.#maxBufferedBytes;
         let messages = 0;
-        let bytes = this.#queue.dropOldest(need);
-        messages += this.#queue.lastDropCount;
+        let bytes = this.#q.dropOldest(need);
+        messages += this.#q.lastDropCount;
         if (bytes < need) {
           // Then whole messages waiting behind a streaming writer, oldest first.
           const deferred = this.#deferred;
@@ -1214,7 +1220,7 @@ export class Connection implements AsyncIterable<Message> {
     if (writer.done || this.#readyState !== 'open') throw this.#closedError();
     const bytes = messageBytes(chunk);
     if (bytes.length === 0) return undefined;
-    const queue = this.#queue;
+    const queue = this.#q;
     queue.commit(
       this.#core.frameFragment(writer.type, bytes, false, queue.data, writer.compress),
       'fragment',
@@ -1232,7 +1238,7 @@ export class Connection implements AsyncIterable<Message> {
   #finishStream(writer: StreamWriter): void {
     if (writer.done || this.#readyState !== 'open') throw this.#closedError();
     writer.done = true;
-    const queue = this.#queue;
+    const queue = this.#q;
     // 'pinned': the end of a streamed message is never dropped once its fragments went out.
     queue.commit(this.#core.frameFragment(writer.type, EMPTY, true, queue.data, writer.compress), 'pinned');
     this.#scheduleFlush();
@@ -1298,7 +1304,7 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #sendClose(code: number, reason: string): void {
-    const queue = this.#queue;
+    const queue = this.#q;
     // Validates code and reason (RFC 6455 7.4.1, 5.5.1: 123 bytes) and throws before any state change.
     const bytes = this.#core.frameClose(code, reason, queue.data);
     queue.commit(bytes, 'close');
@@ -1314,7 +1320,7 @@ export class Connection implements AsyncIterable<Message> {
   #failLocally(code: number, reason: string): void {
     if (this.#readyState !== 'open') return;
     this.#failure = { code, reason };
-    this.#unsentMessages += this.#queue.dropData();
+    this.#unsentMessages += this.#q.dropData();
     this.#sendClose(code, reason);
     this.#endIncoming();
   }
@@ -1342,7 +1348,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #isStreamOverBound(): boolean {
     // A stream writer waits on what is ahead of it, not on the messages queued behind it.
-    return this.#queue.bytes + this.#transport.writableLength > this.#maxBufferedBytes;
+    return (this.#queue?.bytes ?? 0) + this.#transport.writableLength > this.#maxBufferedBytes;
   }
 
   #scheduleFlush(): void {
@@ -1354,8 +1360,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #flush(): void {
     if (this.#readyState === 'closed') return;
-    const queue = this.#queue;
-    queue.flush();
+    this.#queue?.flush();
     if (
       this.#writeWaiters.length + this.#drainWaiters.length + this.#streamWaiters.length > 0 ||
       this.#overBound
@@ -1365,7 +1370,7 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #releaseWaiters(): void {
-    const queue = this.#queue;
+    const queue = this.#q;
     // A transport under its own high-water mark will not report a drain: count it as drained then.
     const stalled = !queue.congested && queue.bytes === 0;
     if (this.#streamWaiters.length > 0 && (stalled || !this.#isStreamOverBound())) {
@@ -1394,7 +1399,7 @@ export class Connection implements AsyncIterable<Message> {
 
   /** A Close went each way (RFC 6455 7.1.1): the server closes TCP at once, the client waits for it. */
   #closeHandshakeDone(): void {
-    if (this.#role === 'server') this.#queue.endAfterFlush();
+    if (this.#role === 'server') this.#q.endAfterFlush();
     this.#scheduleFlush();
   }
 
@@ -1415,7 +1420,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #finish(): void {
     if (this.#readyState === 'closed') return;
-    this.#unsentMessages += this.#queue.clear();
+    if (this.#queue !== null) this.#unsentMessages += this.#q.clear();
     this.#endOutgoing();
     this.#readyState = 'closed';
     const clock = this.#clock;
@@ -1451,7 +1456,7 @@ export class Connection implements AsyncIterable<Message> {
     this.#pingTimer = null;
     const heartbeat = this.#heartbeat;
     if (!heartbeat || this.#readyState !== 'open') return;
-    const queue = this.#queue;
+    const queue = this.#q;
     const payload = Buffer.allocUnsafe(4);
     payload.writeUInt32BE(this.#pingCounter++ >>> 0);
     queue.commitControl(this.#core.framePing(payload, queue.control));
@@ -1552,7 +1557,7 @@ export class Connection implements AsyncIterable<Message> {
         this.#connection.#onTransportClose(error);
       }
       get heldBytes(): number {
-        return this.#connection.#queue.bytes + this.#connection.#deferredBytes;
+        return (this.#connection.#queue?.bytes ?? 0) + this.#connection.#deferredBytes;
       }
       shed(code: number, reason: string): void {
         this.#connection.#failLocally(code, reason);
