@@ -3,7 +3,7 @@
 // behind has at most one queued update per symbol (the newest), never a backlog of stale prices.
 //
 //   node examples/dashboard/server.mjs [--port 8082] [--host 127.0.0.1]
-//                                      [--interval 50] [--symbols 20] [--activity 0.35]
+//                                      [--interval 50] [--symbols 20] [--activity 0.1]
 //
 // GET / is the page, GET /stats the server's counters (JSON), and /live takes WebSocket upgrades.
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ const { values: args } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     interval: { type: 'string', default: '50' }, // ms between ticks
     symbols: { type: 'string', default: '20' },
-    activity: { type: 'string', default: '0.35' }, // the share of symbols that trade in a tick
+    activity: { type: 'string', default: '0.1' }, // the share of symbols that trade in a tick
   },
 });
 const port = Number(args.port);

@@ -178,7 +178,7 @@ describe('examples/dashboard in Chromium', () => {
     const acme = page.locator('#quotes tr[data-symbol="ACME"] .price');
     const first = await acme.textContent();
     assert.match(first ?? '', /^\d+\.\d\d$/);
-    // The counter ticks once a second; the ticker sends ~140 updates/s.
+    // The counter ticks once a second; the ticker sends ~40 updates/s.
     await page.locator('#rate', { hasText: /^[1-9]\d* updates\/s$/ }).waitFor({ timeout: 10_000 });
 
     // Unsubscribe from everything but ACME: the server confirms and the other rows are muted.
