@@ -10,6 +10,8 @@ export type WebSocketErrorCode =
   | 'ERR_HANDSHAKE'
   | 'ERR_CLOSED'
   | 'ERR_INVALID_ARGUMENT'
+  | 'ERR_DECODE'
+  | 'ERR_VALIDATION'
   | 'ERR_TIMEOUT'
   | 'ERR_ABORTED'
   | 'ERR_EXTENSION'

@@ -137,7 +137,7 @@ function onConnection(connection) {
     try {
       request = clientMessages.decode(message.data);
     } catch (error) {
-      const invalidJson = error.message === 'message is not valid JSON';
+      const invalidJson = error.code === 'ERR_DECODE';
       refuse(invalidJson ? 'invalid-json' : 'invalid-message', error.message);
       return;
     }

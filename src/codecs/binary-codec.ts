@@ -11,7 +11,7 @@ export const binaryCodec: Codec<Uint8Array> = {
   },
   decode(data: string | Uint8Array): Uint8Array {
     if (typeof data === 'string')
-      throw new WebSocketError('ERR_INVALID_ARGUMENT', 'expected a binary message, got text');
+      throw new WebSocketError('ERR_DECODE', 'expected a binary message, got text');
     return data;
   },
 };

@@ -33,16 +33,16 @@ export function jsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}): Codec
       try {
         value = JSON.parse(typeof data === 'string' ? data : utf8.decode(data), reviver);
       } catch (error) {
-        throw new WebSocketError('ERR_INVALID_ARGUMENT', 'message is not valid JSON', { cause: error });
+        throw new WebSocketError('ERR_DECODE', 'message is not valid JSON', { cause: error });
       }
       if (!validate) return value as T;
       let result: unknown;
       try {
         result = validate(value);
       } catch (error) {
-        throw new WebSocketError('ERR_INVALID_ARGUMENT', 'message failed validation', { cause: error });
+        throw new WebSocketError('ERR_VALIDATION', 'message failed validation', { cause: error });
       }
-      if (result === false) throw new WebSocketError('ERR_INVALID_ARGUMENT', 'message failed validation');
+      if (result === false) throw new WebSocketError('ERR_VALIDATION', 'message failed validation');
       // A type guard returns true: the value itself is the result. A parser returns the value to use.
       return (result === true ? value : result) as T;
     },

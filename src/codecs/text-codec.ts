@@ -11,7 +11,7 @@ export const textCodec: Codec<string> = {
   },
   decode(data: string | Uint8Array): string {
     if (typeof data !== 'string')
-      throw new WebSocketError('ERR_INVALID_ARGUMENT', 'expected a text message, got binary');
+      throw new WebSocketError('ERR_DECODE', 'expected a text message, got binary');
     return data;
   },
 };

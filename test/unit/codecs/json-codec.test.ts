@@ -19,7 +19,7 @@ describe('jsonCodec', () => {
       () => codec.decode('{nope'),
       (error: unknown) => {
         assert.ok(error instanceof WebSocketError);
-        assert.equal(error.code, 'ERR_INVALID_ARGUMENT');
+        assert.equal(error.code, 'ERR_DECODE');
         assert.ok(error.cause instanceof SyntaxError);
         return true;
       },
@@ -32,7 +32,7 @@ describe('jsonCodec', () => {
       typeof value === 'object' && value !== null && typeof (value as { name?: unknown }).name === 'string';
     const codec = jsonCodec({ validate: isName });
     assert.deepEqual(codec.decode('{"name":"x"}'), { name: 'x' });
-    assert.throws(() => codec.decode('{"name":1}'), /validation/);
+    assert.throws(() => codec.decode('{"name":1}'), { code: 'ERR_VALIDATION' });
   });
 
   test('a parser validates by returning the value to use or throwing', () => {
