@@ -213,7 +213,8 @@ export class Connection implements AsyncIterable<Message> {
   readonly #ports: ConnectionPorts;
   readonly #compressThreshold: number;
   readonly #fragmentSize: number;
-  readonly #stats = { messagesDropped: 0, bytesDropped: 0, messagesReplaced: 0 };
+  /** Created by the first drop or the first read of `stats`. */
+  #stats: { messagesDropped: number; bytesDropped: number; messagesReplaced: number } | null = null;
   /** Frames of a keyed message that will take a queued one's place (reused: no array per send). */
   #scratch: Buffer[] = NO_ITEMS;
 
@@ -377,6 +378,11 @@ export class Connection implements AsyncIterable<Message> {
 
   /** What the slow-consumer policy dropped so far (a live object; no allocation per read). */
   get stats(): ConnectionStats {
+    return this.#liveStats();
+  }
+
+  #liveStats(): { messagesDropped: number; bytesDropped: number; messagesReplaced: number } {
+    if (this.#stats === null) this.#stats = { messagesDropped: 0, bytesDropped: 0, messagesReplaced: 0 };
     return this.#stats;
   }
 
@@ -1137,7 +1143,7 @@ export class Connection implements AsyncIterable<Message> {
       this.#scheduleFlush();
     }
     if (this.#idleTimeout) this.#activity();
-    this.#stats.messagesReplaced++;
+    this.#liveStats().messagesReplaced++;
     this.#dropped('latest-by-key', 1, oldBytes);
     return true;
   }
@@ -1204,7 +1210,7 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #dropped(reason: DropReason, messages: number, bytes: number): void {
-    const stats = this.#stats;
+    const stats = this.#liveStats();
     stats.messagesDropped += messages;
     stats.bytesDropped += bytes;
     const listener = this.#onDrop;

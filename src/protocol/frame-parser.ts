@@ -31,6 +31,7 @@ export interface FrameParserHandler {
 }
 
 const EMPTY = Buffer.alloc(0);
+const maskScratch = new Uint8Array(4);
 /** Section 5.2: the 64-bit length's top bit MUST be 0. Values past 2^53 - 1 do not fit a JS number. */
 const MAX_HIGH_WORD = 0x1fffff;
 
@@ -48,7 +49,9 @@ export class FrameParser {
   opcode = 0;
   masked = false;
   payloadLength = 0;
-  readonly mask = new Uint8Array(4);
+  /** The masking key as two 16-bit halves (small integers: no typed array per connection). */
+  #maskHigh = 0;
+  #maskLow = 0;
 
   #state: ParserState = ParserState.header;
   readonly #handler: FrameParserHandler;
@@ -69,6 +72,21 @@ export class FrameParser {
   constructor(handler: FrameParserHandler, unmask: MaskFunction = applyMask) {
     this.#handler = handler;
     this.#applyMask = unmask;
+  }
+
+  /** The current frame's masking key (a copy). */
+  get mask(): Uint8Array {
+    return Uint8Array.from(this.#maskBytes());
+  }
+
+  /** The key in the scratch array shared by all parsers (used at once, before any other parser runs). */
+  #maskBytes(): Uint8Array {
+    const bytes = maskScratch;
+    bytes[0] = this.#maskHigh >>> 8;
+    bytes[1] = this.#maskHigh & 0xff;
+    bytes[2] = this.#maskLow >>> 8;
+    bytes[3] = this.#maskLow & 0xff;
+    return bytes;
   }
 
   get state(): ParserState {
@@ -104,11 +122,8 @@ export class FrameParser {
           if (this.#gather(chunk, 4)) {
             const source = this.#source;
             const offset = this.#offset;
-            const mask = this.mask;
-            mask[0] = source[offset]!;
-            mask[1] = source[offset + 1]!;
-            mask[2] = source[offset + 2]!;
-            mask[3] = source[offset + 3]!;
+            this.#maskHigh = (source[offset]! << 8) | source[offset + 1]!;
+            this.#maskLow = (source[offset + 2]! << 8) | source[offset + 3]!;
             this.#headerDone();
           }
           break;
@@ -216,7 +231,7 @@ export class FrameParser {
     const available = chunk.length - position;
     const take = Math.min(available, remaining);
     const view = chunk.subarray(position, position + take);
-    if (this.masked) this.#applyMask(view, this.mask, this.#consumed);
+    if (this.masked) this.#applyMask(view, this.#maskBytes(), this.#consumed);
     this.#position = position + take;
     this.#consumed += take;
     const frameEnd = take === remaining;
@@ -244,7 +259,7 @@ export class FrameParser {
       payload = this.#control;
       this.#control = null;
     }
-    if (this.masked) this.#applyMask(payload, this.mask, 0);
+    if (this.masked) this.#applyMask(payload, this.#maskBytes(), 0);
     this.#state = ParserState.header;
     this.#handler.onFramePayload(payload, true);
   }

@@ -108,7 +108,8 @@ export class Protocol implements FrameParserHandler {
   /** Bytes of the message so far: declared frame lengths, or inflated bytes when compressed. */
   #messageLength = 0;
   #fragments = 0;
-  readonly #utf8 = new Utf8Validator();
+  /** Created by the first text message. */
+  #utf8: Utf8Validator | null = null;
 
   // The outgoing fragmented message (frameFragment).
   #sendingOpcode: number = NONE;
@@ -218,7 +219,7 @@ export class Protocol implements FrameParserHandler {
         return;
       }
       this.#messageOpcode = opcode;
-      this.#utf8.reset();
+      this.#utf8?.reset();
       this.#messageCompressed = parser.rsv1;
       this.#messageLength = 0;
       this.#fragments = 0;
@@ -277,7 +278,7 @@ export class Protocol implements FrameParserHandler {
     }
     if (this.#messageOpcode === Opcode.text) {
       // Section 8.1: fail with 1007 as soon as the text stops being UTF-8, not at the message's end.
-      const utf8 = this.#utf8;
+      const utf8 = (this.#utf8 ??= new Utf8Validator());
       if (!utf8.write(payload) || (end && !utf8.end())) {
         utf8.reset();
         this.#fail('text message is not valid UTF-8', 1007);

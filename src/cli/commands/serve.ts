@@ -21,6 +21,10 @@ ${formatFlagHelp(serveFlags)}`;
 
 type Mode = 'echo' | 'broadcast';
 
+// Send options shared by every echo (no object per message).
+const BINARY = { binary: true } as const;
+const TEXT = { binary: false } as const;
+
 /** `fullduplex serve`: resolves the exit code once the server has shut down. */
 export async function serve(argv: readonly string[]): Promise<number> {
   const { flags } = parseFlags(argv, serveFlags);
@@ -94,16 +98,22 @@ class Relay {
 
   add(connection: Connection): void {
     if (this.#mode === 'echo') {
-      // Backpressure: a peer that sends without reading stops being read until its replies drain.
-      connection.onDrain(() => connection.resume());
       connection.onRawMessage((data: Buffer, type: MessageType) => {
         if (connection.readyState !== 'open') return;
-        if (!connection.send(data, { binary: type === 'binary' })) connection.pause();
+        if (!connection.send(data, type === 'binary' ? BINARY : TEXT)) {
+          // Backpressure: a peer that sends without reading stops being read until its replies
+          // drain. The drain listener is set here, so only connections that fill up hold one.
+          connection.pause();
+          connection.onDrain(() => connection.resume());
+        }
       });
     } else {
-      connection.onRawMessage((data: Buffer, type: MessageType) => this.#broadcast(data, type));
+      connection.onRawMessage(this.#onBroadcast);
     }
   }
+
+  /** One listener for every connection in broadcast mode. */
+  readonly #onBroadcast = (data: Buffer, type: MessageType): void => this.#broadcast(data, type);
 
   #broadcast(data: Buffer, type: MessageType): void {
     // Framed once: every uncompressed send queues the same frame Buffers. A slow consumer over its
