@@ -27,6 +27,12 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Follow at most this many redirects (301, 302, 303, 307, 308 with Location). Default 0: a 3xx rejects. */
   followRedirects?: number;
+  /**
+   * Wait until an earlier handshake to the same host and port is open or has failed before starting
+   * this one (RFC 6455 4.1: at most one connection in CONNECTING state per host). Default true;
+   * false opens handshakes in parallel, as a load generator wants.
+   */
+  exclusiveHandshake?: boolean;
   /** Allow a redirect from wss:// to ws:// (TLS to plain text). Default false. */
   allowInsecureRedirects?: boolean;
   /**

@@ -14,6 +14,7 @@ import {
   DEFAULT_CLIENT_HANDSHAKE_TIMEOUT,
   DEFAULT_RESPONSE_HEAD_BYTES,
 } from './client-options.js';
+import { takeConnectingTurn } from './connecting-gate.js';
 import { DialContext } from './dial-context.js';
 import { acceptClientExtensions, offerClientExtensions } from './negotiate-client-extensions.js';
 import { openTcp, readResponseHead, readShortBody, startTls } from './open-socket.js';
@@ -51,59 +52,70 @@ export async function connect(url: string | URL, options: ConnectOptions = {}): 
   const context = new DialContext(timeout, options.signal, target.url.href);
   try {
     for (let redirects = 0; ; redirects++) {
-      const socket = await openSocket(context, target, options, maxHeadSize);
-      const key = createClientKey(nodeRandomFill);
-      socket.write(buildRequest(target, key, options, protocols, offer.header, headers), 'latin1');
-      const { head, rest } = await readResponseHead(context, socket, maxHeadSize, target.url.host);
-      if (head.statusCode === 101) {
-        const result = validateUpgradeResponse(head, { key, protocols, extensions: offer.names }, nodeSha1);
-        const extension = acceptClientExtensions(result.extensions, options.perMessageDeflate);
-        context.check();
-        context.releaseAll();
-        try {
-          return new Connection(new SocketTransport(socket), {
-            ...options.connection,
-            ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
-            role: 'client',
-            protocol: result.protocol ?? '',
-            extensions: headerValue(head.headers, 'sec-websocket-extensions') ?? '',
-            extension,
-            request: null,
-            head: rest,
+      const turn =
+        options.exclusiveHandshake === false ? undefined : takeConnectingTurn(target.hostname, target.port);
+      try {
+        if (turn !== undefined)
+          await context.wait<void>((settle) => {
+            turn.ready.then(() => settle.resolve(undefined));
+            return () => undefined;
           });
-        } catch (error) {
-          extension?.dispose();
-          socket.destroy();
-          throw error;
+        const socket = await openSocket(context, target, options, maxHeadSize);
+        const key = createClientKey(nodeRandomFill);
+        socket.write(buildRequest(target, key, options, protocols, offer.header, headers), 'latin1');
+        const { head, rest } = await readResponseHead(context, socket, maxHeadSize, target.url.host);
+        if (head.statusCode === 101) {
+          const result = validateUpgradeResponse(head, { key, protocols, extensions: offer.names }, nodeSha1);
+          const extension = acceptClientExtensions(result.extensions, options.perMessageDeflate);
+          context.check();
+          context.releaseAll();
+          try {
+            return new Connection(new SocketTransport(socket), {
+              ...options.connection,
+              ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
+              role: 'client',
+              protocol: result.protocol ?? '',
+              extensions: headerValue(head.headers, 'sec-websocket-extensions') ?? '',
+              extension,
+              request: null,
+              head: rest,
+            });
+          } catch (error) {
+            extension?.dispose();
+            socket.destroy();
+            throw error;
+          }
         }
-      }
-      const location = headerValue(head.headers, 'location');
-      if (REDIRECT_STATUSES.has(head.statusCode) && location !== undefined && redirects < followRedirects) {
-        const next = redirectTarget(
-          target,
-          location,
+        const location = headerValue(head.headers, 'location');
+        if (REDIRECT_STATUSES.has(head.statusCode) && location !== undefined && redirects < followRedirects) {
+          const next = redirectTarget(
+            target,
+            location,
+            head.statusCode,
+            options.allowInsecureRedirects === true,
+          );
+          // Credentials meant for one origin are not handed to another (as fetch does for redirects).
+          if (next.url.origin !== target.url.origin) headers = withoutCredentials(headers);
+          context.destroySockets();
+          target = next;
+          continue;
+        }
+        const body = await readShortBody(context, socket, head, rest, 1024);
+        const detail = REDIRECT_STATUSES.has(head.statusCode)
+          ? location === undefined
+            ? ' (a redirect without Location)'
+            : ` (redirect to ${location}; set followRedirects to follow it)`
+          : '';
+        throw new HandshakeError(
+          `${target.url.href} refused the WebSocket handshake: ${head.statusCode} ${head.statusMessage}`.trimEnd() +
+            (body === '' ? '' : `: ${body.slice(0, 200)}`) +
+            detail,
           head.statusCode,
-          options.allowInsecureRedirects === true,
+          flattenHeaders(head.headers),
         );
-        // Credentials meant for one origin are not handed to another (as fetch does for redirects).
-        if (next.url.origin !== target.url.origin) headers = withoutCredentials(headers);
-        context.destroySockets();
-        target = next;
-        continue;
+      } finally {
+        turn?.leave();
       }
-      const body = await readShortBody(context, socket, head, rest, 1024);
-      const detail = REDIRECT_STATUSES.has(head.statusCode)
-        ? location === undefined
-          ? ' (a redirect without Location)'
-          : ` (redirect to ${location}; set followRedirects to follow it)`
-        : '';
-      throw new HandshakeError(
-        `${target.url.href} refused the WebSocket handshake: ${head.statusCode} ${head.statusMessage}`.trimEnd() +
-          (body === '' ? '' : `: ${body.slice(0, 200)}`) +
-          detail,
-        head.statusCode,
-        flattenHeaders(head.headers),
-      );
     }
   } catch (error) {
     context.fail(error as Error);
