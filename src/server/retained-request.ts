@@ -4,20 +4,33 @@
 import { HttpHeadParser, type HttpRequestHead } from '../protocol/handshake/http-head-parser.js';
 import type { NegotiableRequest } from './negotiate-upgrade.js';
 
+/** Where the peer's address is read from, when someone asks (a getpeername call we otherwise skip). */
+interface PeerSource {
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+}
+
 /** A request head that already parsed once (the handshake), kept as text until it is read. */
 export class RetainedRequest implements NegotiableRequest {
-  readonly remoteAddress: string | undefined;
-  readonly remotePort: number | undefined;
   readonly secure: boolean;
+  readonly #peer: PeerSource;
   /** The head as latin1 text, without its final blank line; null once parsed. */
   #text: string | null;
   #head: HttpRequestHead | null = null;
 
-  constructor(text: string, request: NegotiableRequest) {
+  /** `peer`: the socket (its address is looked up on first read and cached by Node). */
+  constructor(text: string, peer: PeerSource, secure: boolean) {
     this.#text = text;
-    this.remoteAddress = request.remoteAddress;
-    this.remotePort = request.remotePort;
-    this.secure = request.secure;
+    this.#peer = peer;
+    this.secure = secure;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#peer.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.#peer.remotePort;
   }
 
   get method(): string {

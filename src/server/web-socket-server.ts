@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, TLSSocket } from 'node:tls';
 import type { BufferBudget } from '../connection/buffer-budget.js';
 import { Connection, watchClosed } from '../connection/connection.js';
+import type { ConnectionOptions } from '../connection/connection-options.js';
 import { HandshakeError, WebSocketError } from '../errors.js';
 import { nodeSha1 } from '../node/crypto.js';
 import { SocketTransport } from '../node/socket-transport.js';
@@ -66,6 +67,7 @@ export class WebSocketServer {
   /** The cheap 503 of the admission limits, built once. */
   readonly #busyResponses: { connections: string; handshakes: string; memory: string };
   readonly #connections = new Set<Connection>();
+  #sharedConnectionOptions: ConnectionOptions | undefined;
   /** Takes a closed connection out of the set: one function per server, not a closure per connection. */
   readonly #forgetConnection = (connection: Connection): void => {
     this.#connections.delete(connection);
@@ -354,14 +356,12 @@ export class WebSocketServer {
       socket.write(decision.response, 'latin1');
       const transport = new SocketTransport(socket as Socket);
       connection = new Connection(transport, {
-        ...this.#options.connection,
-        ...(this.#options.maxPayload === undefined ? {} : { maxPayload: this.#options.maxPayload }),
-        budget: this.#budget,
-        role: 'server',
+        ...this.#connectionOptions(),
         protocol: decision.protocol,
         extensions: decision.extensions,
         extension: decision.extension,
-        request: headText === undefined ? request : new RetainedRequest(headText, request),
+        request:
+          headText === undefined ? request : new RetainedRequest(headText, socket as Socket, request.secure),
         head,
       });
     } catch (error) {
@@ -381,6 +381,17 @@ export class WebSocketServer {
       }
     }
     return connection;
+  }
+
+  /** What every connection of this server shares, merged once (the first upgrade) rather than per upgrade. */
+  #connectionOptions(): ConnectionOptions {
+    this.#sharedConnectionOptions ??= {
+      ...this.#options.connection,
+      ...(this.#options.maxPayload === undefined ? {} : { maxPayload: this.#options.maxPayload }),
+      budget: this.#budget,
+      role: 'server',
+    };
+    return this.#sharedConnectionOptions;
   }
 
   /**
@@ -525,15 +536,34 @@ function nodeRequest(request: IncomingMessage, socket: Duplex): NegotiableReques
 }
 
 function rawRequest(head: HttpRequestHead, socket: Socket, secure: boolean): NegotiableRequest {
-  return {
-    method: head.method,
-    url: head.url,
-    httpVersion: head.httpVersion,
-    headers: head.headers,
-    remoteAddress: socket.remoteAddress,
-    remotePort: socket.remotePort,
-    secure,
-  };
+  return new RawRequest(head, socket, secure);
+}
+
+/** The request as the hooks see it; the peer's address is looked up only if a hook reads it. */
+class RawRequest implements NegotiableRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly httpVersion: string;
+  readonly headers: HttpRequestHead['headers'];
+  readonly secure: boolean;
+  readonly #socket: Socket;
+
+  constructor(head: HttpRequestHead, socket: Socket, secure: boolean) {
+    this.method = head.method;
+    this.url = head.url;
+    this.httpVersion = head.httpVersion;
+    this.headers = head.headers;
+    this.secure = secure;
+    this.#socket = socket;
+  }
+
+  get remoteAddress(): string | undefined {
+    return this.#socket.remoteAddress;
+  }
+
+  get remotePort(): number | undefined {
+    return this.#socket.remotePort;
+  }
 }
 
 function headerText(value: string | string[] | undefined): string | undefined {

@@ -27,7 +27,7 @@ const seen: NegotiableRequest = {
 
 describe('RetainedRequest', () => {
   test('gives back the method, target, version and headers of the head it keeps', () => {
-    const request = new RetainedRequest(text, seen);
+    const request = new RetainedRequest(text, seen, seen.secure);
     assert.equal(request.method, 'GET');
     assert.equal(request.url, '/chat?room=1');
     assert.equal(request.httpVersion, '1.1');
@@ -38,7 +38,7 @@ describe('RetainedRequest', () => {
   });
 
   test('keeps the peer address and whether it came over TLS', () => {
-    const request = new RetainedRequest(text, seen);
+    const request = new RetainedRequest(text, seen, seen.secure);
     assert.equal(request.remoteAddress, '127.0.0.1');
     assert.equal(request.remotePort, 40000);
     assert.equal(request.secure, true);
@@ -47,6 +47,6 @@ describe('RetainedRequest', () => {
 
   test('a head longer than the default parser limits parses again', () => {
     const long = `${text}\r\nX-Long: ${'a'.repeat(20_000)}`;
-    assert.equal(new RetainedRequest(long, seen).headers['x-long']?.length, 20_000);
+    assert.equal(new RetainedRequest(long, seen, seen.secure).headers['x-long']?.length, 20_000);
   });
 });
