@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ConnectionClosedError, ProtocolError } from '../../src/errors.js';
 import { Protocol, type ProtocolOptions, type Role } from '../../src/protocol/protocol.js';
+import { rawPair, until } from '../helpers/connection-pair.js';
 import {
   clientFrame,
   closeBody,
@@ -187,6 +188,24 @@ describe('RFC 6455', () => {
         'output 88 82 37 fa 21 3d 34 10',
         'fail 1002',
       ]);
+    });
+
+    test('to fail, the client MUST close the connection too: its Close (1002) goes out, then TCP ends', async () => {
+      const { connection, peer } = rawPair({ role: 'client' });
+      try {
+        peer.send(clientFrame({ opcode: 1, payload: 'masked by a server' }));
+        await until(() => peer.ended, 1000);
+        assert.deepEqual(
+          peer.frames().map((f) => [f.opcode, f.payload.readUInt16BE(0)]),
+          [[8, 1002]],
+        );
+        peer.end.end();
+        const info = await connection.closed;
+        assert.equal(info.code, 1002);
+        assert.equal(info.wasClean, false);
+      } finally {
+        connection.terminate();
+      }
     });
   });
 
