@@ -1,9 +1,10 @@
 import type { Codec } from '../codecs/codec.js';
-import { ConnectionClosedError, type ProtocolError } from '../errors.js';
+import { ConnectionClosedError, type ProtocolError, WebSocketError } from '../errors.js';
 import type { PerMessageExtension } from '../protocol/extensions/extension.js';
 import { frameHeaderSize } from '../protocol/frame-serializer.js';
 import { Protocol, type ProtocolHandler } from '../protocol/protocol.js';
 import type { MessageType } from '../protocol/types.js';
+import { Utf8Validator } from '../protocol/utf8-validator.js';
 import type { BudgetMember, BufferBudget } from './buffer-budget.js';
 import { type Clock, timerClock } from './clock.js';
 import {
@@ -17,7 +18,7 @@ import {
 } from './connection-options.js';
 import type { ConnectionStats, DropReason } from './connection-stats.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
-import { messageBytes } from './message-bytes.js';
+import { checkTextBytes, messageBytes } from './message-bytes.js';
 import type { PreparedMessage } from './prepared-message.js';
 import type { Transport, TransportHandler } from './transport.js';
 import { WriteQueue } from './write-queue.js';
@@ -103,6 +104,8 @@ function runFlushes(): void {
 interface StreamWriter {
   readonly type: MessageType;
   readonly compress: boolean | undefined;
+  /** Checks a text message's bytes across chunks (RFC 6455 5.6); null for binary. */
+  readonly utf8: Utf8Validator | null;
   controller: WritableStreamDefaultController | null;
   start: Waiter<void> | null;
   done: boolean;
@@ -515,6 +518,7 @@ export class Connection implements AsyncIterable<Message> {
   send(data: MessageData, options?: SendOptions): boolean {
     const bytes = messageBytes(data);
     const binary = options?.binary ?? typeof data !== 'string';
+    if (!binary) checkTextBytes(data, bytes);
     const outcome = this.#offer(binary ? 'binary' : 'text', bytes, options?.compress, null, options);
     if (outcome === QUEUED && this.bufferedAmount <= this.#maxBufferedBytes) return true;
     this.#overBound = true;
@@ -594,6 +598,7 @@ export class Connection implements AsyncIterable<Message> {
     const writer: StreamWriter = {
       type,
       compress: options?.compress ?? this.#extension != null,
+      utf8: type === 'text' ? new Utf8Validator() : null,
       controller: null,
       start: null,
       done: false,
@@ -821,8 +826,11 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #onPingFrame(payload: Buffer): void {
-    if (this.#autoPong && this.#readyState === 'open') {
-      // RFC 6455 5.5.2: answer with a Pong carrying the same payload; 5.5.3 lets a newer ping's pong
+    // RFC 6455 5.5.2: a Ping is answered until the peer's Close arrives, so also after our own Close.
+    const answerable =
+      this.#readyState === 'open' || (this.#readyState === 'closing' && !this.#closeReceived);
+    if (this.#autoPong && answerable) {
+      // Answer with a Pong carrying the same payload; RFC 6455 5.5.3 lets a newer ping's pong
       // replace one not yet sent, so a ping flood queues one pong, not one per ping.
       const queue = this.#q;
       queue.clearPong();
@@ -1226,6 +1234,7 @@ export class Connection implements AsyncIterable<Message> {
     if (writer.done || this.#readyState !== 'open') throw this.#closedError();
     const bytes = messageBytes(chunk);
     if (bytes.length === 0) return undefined;
+    if (writer.utf8 !== null && !writer.utf8.write(bytes)) this.#refuseStreamText(writer);
     const queue = this.#q;
     queue.commit(
       this.#core.frameFragment(writer.type, bytes, false, queue.data, writer.compress),
@@ -1243,12 +1252,19 @@ export class Connection implements AsyncIterable<Message> {
 
   #finishStream(writer: StreamWriter): void {
     if (writer.done || this.#readyState !== 'open') throw this.#closedError();
+    if (writer.utf8 !== null && !writer.utf8.end()) this.#refuseStreamText(writer);
     writer.done = true;
     const queue = this.#q;
     // 'pinned': the end of a streamed message is never dropped once its fragments went out.
     queue.commit(this.#core.frameFragment(writer.type, EMPTY, true, queue.data, writer.compress), 'pinned');
     this.#scheduleFlush();
     this.#passChannelOn();
+  }
+
+  /** Text that is not UTF-8 cannot be sent, and the fragments already out cannot be taken back. */
+  #refuseStreamText(writer: StreamWriter): never {
+    this.#abortStream(writer);
+    throw new WebSocketError('ERR_INVALID_ARGUMENT', 'text message stream is not valid UTF-8 (RFC 6455 5.6)');
   }
 
   #abortStream(writer: StreamWriter): void {

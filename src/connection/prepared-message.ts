@@ -2,7 +2,7 @@ import { serializeFrame } from '../protocol/frame-serializer.js';
 import { Opcode } from '../protocol/opcodes.js';
 import type { MessageType } from '../protocol/types.js';
 import type { MessageData } from './message.js';
-import { messageBytes } from './message-bytes.js';
+import { checkTextBytes, messageBytes } from './message-bytes.js';
 
 export interface PrepareOptions {
   /** Send as a binary message. Default: false for a string, true for bytes. */
@@ -53,5 +53,7 @@ export class PreparedMessage {
 /** Frame `data` once, for sending to many connections (see PreparedMessage). */
 export function prepareMessage(data: MessageData, options?: PrepareOptions): PreparedMessage {
   const binary = options?.binary ?? typeof data !== 'string';
-  return new PreparedMessage(binary ? 'binary' : 'text', messageBytes(data), options?.compress);
+  const bytes = messageBytes(data);
+  if (!binary) checkTextBytes(data, bytes);
+  return new PreparedMessage(binary ? 'binary' : 'text', bytes, options?.compress);
 }

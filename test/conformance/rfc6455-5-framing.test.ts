@@ -2,6 +2,7 @@
 // and exact events and bytes out. Each test name states the MUST it proves.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { prepareMessage } from '../../src/connection/prepared-message.js';
 import { Protocol, type ProtocolOptions, type Role } from '../../src/protocol/protocol.js';
 import { macrotask, rawPair, until } from '../helpers/connection-pair.js';
 import { InvertingExtension, invert } from '../helpers/fake-extension.js';
@@ -461,9 +462,7 @@ describe('RFC 6455', () => {
       assert.deepEqual(receive('server', bytes), ['output 88 02 03 e8', 'close 1000']);
     });
 
-    test('a Ping received after our Close (the peer has not closed yet) MUST still get a Pong', {
-      todo: 'Connection answers pings only while open: docs/conformance.md, Known gaps',
-    }, async () => {
+    test('a Ping received after our Close (the peer has not closed yet) MUST still get a Pong', async () => {
       const { connection, peer } = rawPair({ role: 'server' });
       try {
         void connection.close(1000, '');
@@ -496,6 +495,45 @@ describe('RFC 6455', () => {
   });
 
   describe('5.6 Data Frames', () => {
+    test('text MUST be UTF-8 when sent: bytes sent as text that are not UTF-8 are refused, nothing goes out', async () => {
+      const { connection, peer } = rawPair({ role: 'server' });
+      try {
+        assert.throws(() => connection.send(Buffer.from([0xed, 0xa0, 0x80]), { binary: false }), {
+          code: 'ERR_INVALID_ARGUMENT',
+        });
+        assert.throws(() => prepareMessage(Buffer.from([0xc0, 0xaf]), { binary: false }), {
+          code: 'ERR_INVALID_ARGUMENT',
+        });
+        connection.send(Buffer.from('é', 'utf8'), { binary: false });
+        await until(() => peer.frames().length === 1, 100);
+        assert.deepEqual(
+          peer.frames().map((frame) => [frame.opcode, frame.payload.toString('hex')]),
+          [[1, 'c3a9']],
+        );
+      } finally {
+        connection.terminate();
+      }
+    });
+
+    test('a text stream is checked across chunks: a character split between writes is fine, a bad one fails it', async () => {
+      const { connection, peer } = rawPair({ role: 'server' });
+      try {
+        const good = connection.writeStream('text').getWriter();
+        await good.write(Buffer.from([0xc3]));
+        await good.write(Buffer.from([0xa9]));
+        await good.close();
+        const bad = connection.writeStream('text').getWriter();
+        await bad.write(Buffer.from([0xe2, 0x82]));
+        await assert.rejects(bad.close(), { code: 'ERR_INVALID_ARGUMENT' });
+        const closed = await connection.closed;
+        assert.equal(closed.code, 1011, 'a truncated text message fails the connection, as an abort does');
+        const opcodes = peer.frames().map((frame) => frame.opcode);
+        assert.deepEqual(opcodes.slice(0, 3), [1, 0, 0], 'the good message went out as fragments with FIN');
+      } finally {
+        connection.terminate();
+      }
+    });
+
     test('text (0x1) and binary (0x2) messages are reported with their type', () => {
       const bytes = Buffer.concat([
         clientFrame({ opcode: 1, payload: 'é' }),
