@@ -561,19 +561,20 @@ export class Connection implements AsyncIterable<Message> {
     });
   }
 
-  sendValue<T>(codec: Codec<T>, value: T, options?: { compress?: boolean }): boolean {
+  /** send() of a value through a codec; the options are send()'s (the codec decides `binary`). */
+  sendValue<T>(codec: Codec<T>, value: T, options?: Omit<SendOptions, 'binary'>): boolean {
     const encoded = codec.encode(value);
-    return this.send(encoded, { binary: codec.type === 'binary', compress: options?.compress });
+    return this.send(encoded, { ...options, binary: codec.type === 'binary' });
   }
 
-  writeValue<T>(codec: Codec<T>, value: T, options?: { compress?: boolean }): Promise<void> {
+  writeValue<T>(codec: Codec<T>, value: T, options?: Omit<SendOptions, 'binary'>): Promise<void> {
     let encoded: string | Uint8Array;
     try {
       encoded = codec.encode(value);
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.write(encoded, { binary: codec.type === 'binary', compress: options?.compress });
+    return this.write(encoded, { ...options, binary: codec.type === 'binary' });
   }
 
   /** Resolves when bufferedAmount is at or under maxBufferedBytes; rejects if the connection closes first. */
