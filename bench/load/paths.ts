@@ -12,5 +12,6 @@ export function compiledServer(name: string): string {
 
 export const memoryProbeUrl = new URL('../servers/memory-probe.js', import.meta.url).href;
 export const loadGeneratorScript = `${here}load-generator.js`;
-export const fullduplexCli = `${repositoryRoot}bin/fullduplex.js`;
+/** BENCH_FULLDUPLEX_CLI points the harness at another build's CLI (before/after comparisons). */
+export const fullduplexCli = process.env.BENCH_FULLDUPLEX_CLI ?? `${repositoryRoot}bin/fullduplex.js`;
 export const resultsDirectory = `${repositoryRoot}bench/results/`;
