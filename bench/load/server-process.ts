@@ -57,7 +57,13 @@ export class ServerProcess {
     // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR" profiles every server run (Node refuses
     // --cpu-prof in NODE_OPTIONS); the profile is written when the server exits on the harness's signal.
     const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter((arg) => arg !== '') ?? [];
-    const command = pinnedNode(serverCore, [...extra, '--expose-gc', '--import', memoryProbeUrl, ...launch.args]);
+    const command = pinnedNode(serverCore, [
+      ...extra,
+      '--expose-gc',
+      '--import',
+      memoryProbeUrl,
+      ...launch.args,
+    ]);
     const child = spawn(command.file, command.args, {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...launch.env },
