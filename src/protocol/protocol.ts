@@ -41,6 +41,8 @@ export interface ProtocolOptions {
   maxPayload?: number;
   /** Frames per message; default 65536. */
   maxFragments?: number;
+  /** Payload bytes one data frame may declare (on the wire); default: maxPayload. More fails with 1009. */
+  maxFrameSize?: number;
   /** Outgoing frames are split at this payload size; 0 = never (default). */
   fragmentSize?: number;
   /** The negotiated RSV1 extension (permessage-deflate). */
@@ -90,6 +92,7 @@ export class Protocol implements FrameParserHandler {
   readonly #isServer: boolean;
   readonly #maxPayload: number;
   readonly #maxFragments: number;
+  readonly #maxFrameSize: number;
   readonly #fragmentSize: number;
   readonly #extension: PerMessageExtension | null;
   #maskSource: MaskSource | null;
@@ -125,6 +128,7 @@ export class Protocol implements FrameParserHandler {
     this.#isServer = options.role === 'server';
     this.#maxPayload = checkLimit('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, 0);
     this.#maxFragments = checkLimit('maxFragments', options.maxFragments, DEFAULT_MAX_FRAGMENTS, 1);
+    this.#maxFrameSize = checkLimit('maxFrameSize', options.maxFrameSize, this.#maxPayload, 0);
     this.#fragmentSize = checkLimit('fragmentSize', options.fragmentSize, 0, 0);
     this.#extension = options.extension ?? null;
     this.#maskSource = options.maskSource ?? null;
@@ -231,6 +235,10 @@ export class Protocol implements FrameParserHandler {
       this.#failWith(
         new MessageTooBigError(`message has more than ${this.#maxFragments} fragments`, this.#maxFragments),
       );
+      return;
+    }
+    if (parser.payloadLength > this.#maxFrameSize) {
+      this.#failWith(new MessageTooBigError(`frame exceeds ${this.#maxFrameSize} bytes`, this.#maxFrameSize));
       return;
     }
     if (!this.#messageCompressed) {

@@ -119,6 +119,22 @@ describe('Protocol', () => {
       assert.equal(handler.messages()[0]!.data.toString(), 'abcde');
     });
 
+    test('maxFrameSize: a frame declaring more fails with 1009 from its header; a message of several smaller frames passes', () => {
+      const { handler, protocol } = server({ maxFrameSize: 3, maxPayload: 100 });
+      protocol.receive(clientFrame({ opcode: 2, fin: false, payload: 'abc' }));
+      protocol.receive(clientFrame({ opcode: 0, payload: 'def' }));
+      assert.equal(Buffer.concat(handler.messages().map((message) => message.data)).toString(), 'abcdef');
+      protocol.receive(clientFrame({ opcode: 2, declaredLength: 4 }).subarray(0, 6)); // header + mask only
+      assert.equal(handler.failure()?.closeCode, 1009);
+      assert.deepEqual(handler.output(), hex('88 02 03 f1'));
+    });
+
+    test('maxFrameSize defaults to maxPayload', () => {
+      const { handler, protocol } = server({ maxPayload: 5 });
+      protocol.receive(clientFrame({ opcode: 2, payload: 'abcde' }));
+      assert.equal(handler.failure(), undefined);
+    });
+
     test('maxFragments: one frame more fails with 1009', () => {
       const { handler, protocol } = server({ maxFragments: 2 });
       protocol.receive(clientFrame({ opcode: 2, fin: false, payload: 'a' }));
