@@ -17,6 +17,7 @@ import {
   type UpgradeRequestInfo,
 } from './connection-options.js';
 import type { ConnectionStats, DropReason } from './connection-stats.js';
+import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
 import { checkTextBytes, messageBytes } from './message-bytes.js';
 import type { PreparedMessage } from './prepared-message.js';
@@ -66,7 +67,7 @@ export let offerPrepared: (
 ) => SendOutcome;
 
 /** What the protocol, the transport and a budget call back into: one object per connection. Set by the static block. */
-type ConnectionPorts = ProtocolHandler & TransportHandler & BudgetMember;
+type ConnectionPorts = ProtocolHandler & TransportHandler & BudgetMember & HeartbeatHost;
 let portsFor: (connection: Connection) => ConnectionPorts;
 /**
  * For the server's bookkeeping only (not re-exported): call `watcher` once, synchronously, when the
@@ -201,8 +202,8 @@ export class Connection implements AsyncIterable<Message> {
   #queue: WriteQueue | null = null;
   readonly #clock: Clock;
   readonly #extension: PerMessageExtension | null;
-  readonly #heartbeat: ConnectionOptions['heartbeat'];
-  readonly #idleTimeout: number | undefined;
+  /** Pings, pong deadline and idle timeout; null when neither a heartbeat nor an idle timeout is set. */
+  #heartbeat: Heartbeat | null = null;
   readonly #backpressureCloseCode: number | undefined;
   readonly #role: 'client' | 'server';
   readonly #maxBufferedBytes: number;
@@ -273,26 +274,12 @@ export class Connection implements AsyncIterable<Message> {
   #sentCode = 1005;
   #sentReason = '';
 
-  // Liveness.
-  #pingTimer: unknown = null;
-  #pongTimer: unknown = null;
-  #idleTimer: unknown = null;
-  #lastActivity = 0;
-  /** Transport drains so far: write progress for transports without `flushedBytes`. */
-  #drains = 0;
-  /** Write progress when the pong deadline was (re)armed: a paused connection is judged by it. */
-  #progressAtPing = 0;
-  /** Whether the transport then held bytes the OS had not taken (so progress was due). */
-  #waitingAtPing = false;
-
   #streams: { readable: ReadableStream<Message>; writable: WritableStream<MessageData> } | null = null;
 
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
     // Not kept: the options object holds handshake-time things (head, request) an open connection does not need.
     this.#extension = options.extension ?? null;
-    this.#heartbeat = options.heartbeat;
-    this.#idleTimeout = options.idleTimeout;
     this.#backpressureCloseCode = options.backpressureCloseCode;
     this.#role = options.role;
     this.#clock = options.clock ?? timerClock;
@@ -322,13 +309,13 @@ export class Connection implements AsyncIterable<Message> {
 
     transport.setHandler(ports);
 
-    const heartbeat = options.heartbeat;
-    if (heartbeat)
-      this.#pingTimer = this.#clock.setTimeout(() => this.#onPingTimer(), heartbeat.pingInterval);
-    if (options.idleTimeout) {
-      this.#lastActivity = this.#clock.now();
-      this.#idleTimer = this.#clock.setTimeout(() => this.#onIdleTimer(), options.idleTimeout);
-    }
+    if (options.heartbeat || options.idleTimeout)
+      this.#heartbeat = new Heartbeat(
+        ports,
+        this.#clock,
+        options.heartbeat ?? null,
+        options.idleTimeout ?? 0,
+      );
     if (options.head && options.head.length > 0) this.#onData(options.head);
   }
 
@@ -710,11 +697,8 @@ export class Connection implements AsyncIterable<Message> {
 
   #onData(chunk: Buffer): void {
     if (this.#readyState === 'closed') return;
-    if (this.#pongTimer !== null) {
-      // Any frame proves the peer alive (issue 5: "no pong (or any frame)").
-      this.#clock.clearTimeout(this.#pongTimer);
-      this.#pongTimer = null;
-    }
+    const heartbeat = this.#heartbeat;
+    if (heartbeat !== null) heartbeat.frameReceived();
     if (this.#inTurn) {
       // A transport that delivers synchronously from resume() (called by a listener): the core is
       // not re-entrant, so this chunk waits for the one being parsed.
@@ -735,7 +719,7 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #onTransportDrain(): void {
-    this.#drains++;
+    this.#heartbeat?.drained();
     this.#queue?.onDrain();
     this.#flush();
   }
@@ -1057,7 +1041,7 @@ export class Connection implements AsyncIterable<Message> {
       }
       if (this.#isOverBound() && this.#overBoundPolicy(policy, data, prepared) === DROPPED) return DROPPED;
     }
-    if (this.#idleTimeout) this.#activity();
+    this.#heartbeat?.activity();
     if (this.#channelOwner !== null || this.#deferred.length > 0) {
       // A streaming writer holds the data channel: wait behind it, in call order.
       this.#deferred = owned(this.#deferred);
@@ -1151,7 +1135,7 @@ export class Connection implements AsyncIterable<Message> {
       scratch.length = 0;
       this.#scheduleFlush();
     }
-    if (this.#idleTimeout) this.#activity();
+    this.#heartbeat?.activity();
     this.#liveStats().messagesReplaced++;
     this.#dropped('latest-by-key', 1, oldBytes);
     return true;
@@ -1448,10 +1432,8 @@ export class Connection implements AsyncIterable<Message> {
     this.#readyState = 'closed';
     const clock = this.#clock;
     if (this.#closeTimer !== null) clock.clearTimeout(this.#closeTimer);
-    if (this.#pingTimer !== null) clock.clearTimeout(this.#pingTimer);
-    if (this.#pongTimer !== null) clock.clearTimeout(this.#pongTimer);
-    if (this.#idleTimer !== null) clock.clearTimeout(this.#idleTimer);
-    this.#closeTimer = this.#pingTimer = this.#pongTimer = this.#idleTimer = null;
+    this.#closeTimer = null;
+    this.#heartbeat?.stop();
     const info = this.#currentCloseInfo();
     this.#closeInfo = info;
     this.#endIncoming();
@@ -1475,68 +1457,16 @@ export class Connection implements AsyncIterable<Message> {
 
   // ---------------------------------------------------------------- liveness
 
-  #onPingTimer(): void {
-    this.#pingTimer = null;
-    const heartbeat = this.#heartbeat;
-    if (!heartbeat || this.#readyState !== 'open') return;
+  #activity(): void {
+    this.#heartbeat?.activity();
+  }
+
+  #sendHeartbeatPing(): void {
     const queue = this.#q;
     const payload = Buffer.allocUnsafe(4);
     payload.writeUInt32BE(this.#pingCounter++ >>> 0);
     queue.commitControl(this.#core.framePing(payload, queue.control));
     this.#scheduleFlush();
-    if (this.#pongTimer === null) {
-      this.#markProgress();
-      this.#pongTimer = this.#clock.setTimeout(() => this.#onPongTimeout(), heartbeat.pongTimeout);
-    }
-    this.#pingTimer = this.#clock.setTimeout(() => this.#onPingTimer(), heartbeat.pingInterval);
-  }
-
-  #onPongTimeout(): void {
-    this.#pongTimer = null;
-    const heartbeat = this.#heartbeat;
-    if (!heartbeat || this.#readyState === 'closed') return;
-    if (this.#pausedBy !== 0) {
-      // We stopped reading, so the pong may be sitting unread in the socket: judge by the write side.
-      // The transport held bytes at the ping and the OS took none of them since: the peer reads
-      // nothing at all (frozen, or never reading) and is gone. Bytes taken mean it reads, slowly;
-      // nothing waiting means there was nothing to judge by: look again after another deadline.
-      if (!this.#waitingAtPing || this.#writeProgress() !== this.#progressAtPing) {
-        this.#markProgress();
-        this.#pongTimer = this.#clock.setTimeout(() => this.#onPongTimeout(), heartbeat.pongTimeout);
-        return;
-      }
-      this.#abnormalReason = `peer stopped reading: no bytes written and no pong within ${heartbeat.pongTimeout} ms`;
-      this.terminate();
-      return;
-    }
-    this.#abnormalReason = `pong not received within ${heartbeat.pongTimeout} ms`;
-    this.terminate();
-  }
-
-  #markProgress(): void {
-    this.#progressAtPing = this.#writeProgress();
-    this.#waitingAtPing = this.#transport.writableLength > 0;
-  }
-
-  /** A number that changes whenever the transport hands bytes to the OS (or drains). */
-  #writeProgress(): number {
-    return (this.#transport.flushedBytes ?? 0) + this.#drains;
-  }
-
-  #activity(): void {
-    if (this.#idleTimer !== null) this.#lastActivity = this.#clock.now();
-  }
-
-  #onIdleTimer(): void {
-    this.#idleTimer = null;
-    const idleTimeout = this.#idleTimeout;
-    if (!idleTimeout || this.#readyState !== 'open') return;
-    const remaining = this.#lastActivity + idleTimeout - this.#clock.now();
-    if (remaining > 0) {
-      this.#idleTimer = this.#clock.setTimeout(() => this.#onIdleTimer(), remaining);
-      return;
-    }
-    this.#sendClose(1001, 'idle timeout');
   }
 
   static {
@@ -1584,6 +1514,28 @@ export class Connection implements AsyncIterable<Message> {
       }
       shed(code: number, reason: string): void {
         this.#connection.#failLocally(code, reason);
+      }
+      get livenessState(): string {
+        return this.#connection.#readyState;
+      }
+      get readingPaused(): boolean {
+        return this.#connection.#pausedBy !== 0;
+      }
+      get pendingWriteBytes(): number {
+        return this.#connection.#transport.writableLength;
+      }
+      get flushedBytes(): number {
+        return this.#connection.#transport.flushedBytes ?? 0;
+      }
+      sendHeartbeatPing(): void {
+        this.#connection.#sendHeartbeatPing();
+      }
+      expire(reason: string): void {
+        this.#connection.#abnormalReason = reason;
+        this.#connection.terminate();
+      }
+      closeIdle(): void {
+        this.#connection.#sendClose(1001, 'idle timeout');
       }
     }
     portsFor = (connection) => new Ports(connection);
