@@ -5,17 +5,9 @@ import { frameHeaderSize } from '../protocol/frame-serializer.js';
 import { Protocol, type ProtocolHandler } from '../protocol/protocol.js';
 import type { MessageType } from '../protocol/types.js';
 import { Utf8Validator } from '../protocol/utf8-validator.js';
-import type { BudgetMember, BufferBudget } from './buffer-budget.js';
-import { type Clock, timerClock } from './clock.js';
-import {
-  type BackpressurePolicy,
-  type ConnectionOptions,
-  DEFAULT_CLOSE_TIMEOUT,
-  DEFAULT_MAX_BUFFERED_BYTES,
-  DEFAULT_MAX_QUEUED_BYTES,
-  DEFAULT_MAX_QUEUED_MESSAGES,
-  type UpgradeRequestInfo,
-} from './connection-options.js';
+import type { BudgetMember } from './buffer-budget.js';
+import type { BackpressurePolicy, ConnectionOptions, UpgradeRequestInfo } from './connection-options.js';
+import { type ConnectionSettings, connectionSettings } from './connection-settings.js';
 import type { ConnectionStats, DropReason } from './connection-stats.js';
 import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
@@ -123,8 +115,6 @@ const PAUSED_BY_USER = 4;
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
 
 const RESOLVED: Promise<void> = Promise.resolve();
-/** Messages this small are not worth deflating by default (the frame would barely shrink). */
-const COMPRESS_THRESHOLD = 1024;
 const EMPTY = Buffer.alloc(0);
 /**
  * The empty list every per-connection list starts as (most connections never queue a reader, a
@@ -200,23 +190,13 @@ export class Connection implements AsyncIterable<Message> {
   readonly #core: Protocol;
   /** Created by the first write (#q): a connection that never sent holds no queue. */
   #queue: WriteQueue | null = null;
-  readonly #clock: Clock;
+  /** Limits, policies and timeouts shared by every connection built with the same options. */
+  readonly #settings: ConnectionSettings;
   readonly #extension: PerMessageExtension | null;
   /** Pings, pong deadline and idle timeout; null when neither a heartbeat nor an idle timeout is set. */
   #heartbeat: Heartbeat | null = null;
-  readonly #backpressureCloseCode: number | undefined;
-  readonly #role: 'client' | 'server';
-  readonly #maxBufferedBytes: number;
-  readonly #maxQueuedMessages: number;
-  readonly #maxQueuedBytes: number;
-  readonly #closeTimeout: number;
-  readonly #autoPong: boolean;
-  readonly #policy: BackpressurePolicy;
-  readonly #budget: BufferBudget | null;
   /** The handler given to the protocol and the transport, and the budget's member (one object, no closures). */
   readonly #ports: ConnectionPorts;
-  readonly #compressThreshold: number;
-  readonly #fragmentSize: number;
   /** Created by the first drop or the first read of `stats`. */
   #stats: { messagesDropped: number; bytesDropped: number; messagesReplaced: number } | null = null;
   /** Frames of a keyed message that will take a queued one's place (reused: no array per send). */
@@ -278,26 +258,16 @@ export class Connection implements AsyncIterable<Message> {
 
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
+    const settings = connectionSettings(options);
+    this.#settings = settings;
     // Not kept: the options object holds handshake-time things (head, request) an open connection does not need.
     this.#extension = options.extension ?? null;
-    this.#backpressureCloseCode = options.backpressureCloseCode;
-    this.#role = options.role;
-    this.#clock = options.clock ?? timerClock;
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensions ?? '';
     this.request = options.request ?? null;
-    this.#maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
-    this.#maxQueuedMessages = options.maxQueuedMessages ?? DEFAULT_MAX_QUEUED_MESSAGES;
-    this.#maxQueuedBytes = options.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES;
-    this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
-    this.#autoPong = options.autoPong ?? true;
-    this.#policy = options.backpressure ?? 'wait';
-    this.#budget = options.budget ?? null;
-    this.#compressThreshold = options.extension?.threshold ?? COMPRESS_THRESHOLD;
-    this.#fragmentSize = options.fragmentSize ?? 0;
     const ports = portsFor(this);
     this.#ports = ports;
-    this.#budget?.join(ports);
+    this.#settings.budget?.join(ports);
     this.#core = new Protocol(ports, {
       role: options.role,
       maxPayload: options.maxPayload,
@@ -309,13 +279,8 @@ export class Connection implements AsyncIterable<Message> {
 
     transport.setHandler(ports);
 
-    if (options.heartbeat || options.idleTimeout)
-      this.#heartbeat = new Heartbeat(
-        ports,
-        this.#clock,
-        options.heartbeat ?? null,
-        options.idleTimeout ?? 0,
-      );
+    if (settings.heartbeat !== null || settings.idleTimeout > 0)
+      this.#heartbeat = new Heartbeat(ports, settings.clock, settings.heartbeat, settings.idleTimeout);
     if (options.head && options.head.length > 0) this.#onData(options.head);
   }
 
@@ -337,7 +302,7 @@ export class Connection implements AsyncIterable<Message> {
 
   /** The write queue, created on first use. */
   get #q(): WriteQueue {
-    if (this.#queue === null) this.#queue = new WriteQueue(this.#transport, this.#budget);
+    if (this.#queue === null) this.#queue = new WriteQueue(this.#transport, this.#settings.budget);
     return this.#queue;
   }
 
@@ -351,7 +316,7 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   get maxBufferedBytes(): number {
-    return this.#maxBufferedBytes;
+    return this.#settings.maxBufferedBytes;
   }
 
   get remoteAddress(): string | undefined {
@@ -363,7 +328,7 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   get role(): 'client' | 'server' {
-    return this.#role;
+    return this.#settings.role;
   }
 
   /** What the slow-consumer policy dropped so far (a live object; no allocation per read). */
@@ -507,7 +472,7 @@ export class Connection implements AsyncIterable<Message> {
     const binary = options?.binary ?? typeof data !== 'string';
     if (!binary) checkTextBytes(data, bytes);
     const outcome = this.#offer(binary ? 'binary' : 'text', bytes, options?.compress, null, options);
-    if (outcome === QUEUED && this.bufferedAmount <= this.#maxBufferedBytes) return true;
+    if (outcome === QUEUED && this.bufferedAmount <= this.#settings.maxBufferedBytes) return true;
     this.#overBound = true;
     return false;
   }
@@ -525,7 +490,7 @@ export class Connection implements AsyncIterable<Message> {
       prepared,
       options,
     );
-    if (outcome === QUEUED && this.bufferedAmount <= this.#maxBufferedBytes) return true;
+    if (outcome === QUEUED && this.bufferedAmount <= this.#settings.maxBufferedBytes) return true;
     this.#overBound = true;
     return false;
   }
@@ -540,7 +505,7 @@ export class Connection implements AsyncIterable<Message> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const policy = options?.backpressure ?? this.#policy;
+    const policy = options?.backpressure ?? this.#settings.backpressure;
     if (policy !== 'wait' && policy !== 'close') return RESOLVED;
     return new Promise((resolve, reject) => {
       this.#writeWaiters = owned(this.#writeWaiters);
@@ -665,7 +630,7 @@ export class Connection implements AsyncIterable<Message> {
     this.#scheduleFlush();
     return new Promise((resolve, reject) => {
       this.#pings = owned(this.#pings);
-      this.#pings.push({ payload, sentAt: this.#clock.now(), resolve, reject });
+      this.#pings.push({ payload, sentAt: this.#settings.clock.now(), resolve, reject });
     });
   }
 
@@ -814,7 +779,7 @@ export class Connection implements AsyncIterable<Message> {
     // RFC 6455 5.5.2: a Ping is answered until the peer's Close arrives, so also after our own Close.
     const answerable =
       this.#readyState === 'open' || (this.#readyState === 'closing' && !this.#closeReceived);
-    if (this.#autoPong && answerable) {
+    if (this.#settings.autoPong && answerable) {
       // Answer with a Pong carrying the same payload; RFC 6455 5.5.3 lets a newer ping's pong
       // replace one not yet sent, so a ping flood queues one pong, not one per ping.
       const queue = this.#q;
@@ -841,7 +806,7 @@ export class Connection implements AsyncIterable<Message> {
         }
       }
       if (match >= 0) {
-        const now = this.#clock.now();
+        const now = this.#settings.clock.now();
         for (const ping of pings.splice(0, match + 1)) ping.resolve(now - ping.sentAt);
       }
     }
@@ -910,7 +875,10 @@ export class Connection implements AsyncIterable<Message> {
     this.#inboxSizes = owned(this.#inboxSizes);
     this.#inboxSizes.push(data.length);
     this.#inboxBytes += data.length;
-    if (this.#inbox.length >= this.#maxQueuedMessages || this.#inboxBytes >= this.#maxQueuedBytes) {
+    if (
+      this.#inbox.length >= this.#settings.maxQueuedMessages ||
+      this.#inboxBytes >= this.#settings.maxQueuedBytes
+    ) {
       this.#setPaused(PAUSED_BY_INBOX, true);
     }
   }
@@ -919,8 +887,8 @@ export class Connection implements AsyncIterable<Message> {
     this.#inboxBytes -= this.#inboxSizes.shift() as number;
     if (
       (this.#pausedBy & PAUSED_BY_INBOX) !== 0 &&
-      this.#inbox.length <= this.#maxQueuedMessages >>> 1 &&
-      this.#inboxBytes <= this.#maxQueuedBytes / 2
+      this.#inbox.length <= this.#settings.maxQueuedMessages >>> 1 &&
+      this.#inboxBytes <= this.#settings.maxQueuedBytes / 2
     ) {
       this.#setPaused(PAUSED_BY_INBOX, false);
     }
@@ -1032,9 +1000,9 @@ export class Connection implements AsyncIterable<Message> {
     options: SendOptions | undefined,
   ): number {
     if (this.#readyState !== 'open') throw this.#closedError();
-    const policy = options?.backpressure ?? this.#policy;
+    const policy = options?.backpressure ?? this.#settings.backpressure;
     let key: string | undefined;
-    if (policy !== 'wait' || this.#budget !== null) {
+    if (policy !== 'wait' || this.#settings.budget !== null) {
       if (policy === 'latest-by-key') {
         key = options?.key;
         if (key !== undefined && this.#replaceKeyed(key, type, data, compress, prepared)) return QUEUED;
@@ -1083,11 +1051,14 @@ export class Connection implements AsyncIterable<Message> {
    * (RFC 6455 5.3), and a `fragmentSize` smaller than the payload asks for several frames.
    */
   #fitsPrepared(data: Buffer): boolean {
-    return this.#role === 'server' && (this.#fragmentSize === 0 || data.length <= this.#fragmentSize);
+    return (
+      this.#settings.role === 'server' &&
+      (this.#settings.fragmentSize === 0 || data.length <= this.#settings.fragmentSize)
+    );
   }
 
   #shouldCompress(compress: boolean | undefined, data: Buffer): boolean {
-    return this.#extension != null && (compress ?? data.length >= this.#compressThreshold);
+    return this.#extension != null && (compress ?? data.length >= this.#settings.compressThreshold);
   }
 
   /**
@@ -1112,7 +1083,7 @@ export class Connection implements AsyncIterable<Message> {
       }
       if (index < 0) return false;
       const item = deferred[index] as DeferredMessage;
-      oldBytes = item.data.length + frameHeaderSize(item.data.length, this.#role === 'client');
+      oldBytes = item.data.length + frameHeaderSize(item.data.length, this.#settings.role === 'client');
       this.#addDeferredBytes(data.length - item.data.length);
       item.type = type;
       item.data = data;
@@ -1147,7 +1118,7 @@ export class Connection implements AsyncIterable<Message> {
       case 'wait':
       case 'latest-by-key': {
         // Queueing past the bound is what the budget caps.
-        const budget = this.#budget;
+        const budget = this.#settings.budget;
         if (budget === null || !budget.exceeded) return QUEUED;
         if (budget.overflow === 'close') {
           this.#failLocally(budget.closeCode, 'server over its memory budget');
@@ -1158,13 +1129,13 @@ export class Connection implements AsyncIterable<Message> {
       }
       case 'close':
         // The peer stayed over the bound: close rather than queue (issue 5 policy).
-        this.#failLocally(this.#backpressureCloseCode ?? 1013, 'send buffer over maxBufferedBytes');
+        this.#failLocally(this.#settings.backpressureCloseCode, 'send buffer over maxBufferedBytes');
         throw this.#closedError();
       case 'drop-newest':
         this.#dropped('drop-newest', 1, this.#frameBytes(data, prepared));
         return DROPPED;
       case 'drop-oldest': {
-        const need = this.bufferedAmount + data.length - this.#maxBufferedBytes;
+        const need = this.bufferedAmount + data.length - this.#settings.maxBufferedBytes;
         let messages = 0;
         let bytes = this.#q.dropOldest(need);
         messages += this.#q.lastDropCount;
@@ -1199,7 +1170,7 @@ export class Connection implements AsyncIterable<Message> {
   /** A message's frame bytes, header included (counted before compression). */
   #frameBytes(data: Buffer, prepared: PreparedMessage | null): number {
     if (prepared !== null) return prepared.byteLength;
-    return data.length + frameHeaderSize(data.length, this.#role === 'client');
+    return data.length + frameHeaderSize(data.length, this.#settings.role === 'client');
   }
 
   #dropped(reason: DropReason, messages: number, bytes: number): void {
@@ -1212,7 +1183,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #addDeferredBytes(delta: number): void {
     this.#deferredBytes += delta;
-    if (this.#budget !== null) this.#budget.charge(delta);
+    if (this.#settings.budget !== null) this.#settings.budget.charge(delta);
   }
 
   #writeFragment(writer: StreamWriter, chunk: MessageData): Promise<void> | undefined {
@@ -1350,12 +1321,12 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #isOverBound(): boolean {
-    return this.bufferedAmount > this.#maxBufferedBytes;
+    return this.bufferedAmount > this.#settings.maxBufferedBytes;
   }
 
   #isStreamOverBound(): boolean {
     // A stream writer waits on what is ahead of it, not on the messages queued behind it.
-    return (this.#queue?.bytes ?? 0) + this.#transport.writableLength > this.#maxBufferedBytes;
+    return (this.#queue?.bytes ?? 0) + this.#transport.writableLength > this.#settings.maxBufferedBytes;
   }
 
   #scheduleFlush(): void {
@@ -1397,16 +1368,16 @@ export class Connection implements AsyncIterable<Message> {
 
   #startCloseTimer(): void {
     if (this.#closeTimer !== null || this.#readyState === 'closed') return;
-    this.#closeTimer = this.#clock.setTimeout(() => {
+    this.#closeTimer = this.#settings.clock.setTimeout(() => {
       this.#closeTimer = null;
       if (!this.#closeReceived && !this.#abnormalReason) this.#abnormalReason = 'close handshake timed out';
       this.terminate();
-    }, this.#closeTimeout);
+    }, this.#settings.closeTimeout);
   }
 
   /** A Close went each way (RFC 6455 7.1.1): the server closes TCP at once, the client waits for it. */
   #closeHandshakeDone(): void {
-    if (this.#role === 'server') this.#q.endAfterFlush();
+    if (this.#settings.role === 'server') this.#q.endAfterFlush();
     this.#scheduleFlush();
   }
 
@@ -1430,7 +1401,7 @@ export class Connection implements AsyncIterable<Message> {
     if (this.#queue !== null) this.#unsentMessages += this.#q.clear();
     this.#endOutgoing();
     this.#readyState = 'closed';
-    const clock = this.#clock;
+    const clock = this.#settings.clock;
     if (this.#closeTimer !== null) clock.clearTimeout(this.#closeTimer);
     this.#closeTimer = null;
     this.#heartbeat?.stop();
@@ -1445,7 +1416,7 @@ export class Connection implements AsyncIterable<Message> {
       for (const ping of this.#pings.splice(0)) ping.reject(error);
     }
     this.#extension?.dispose();
-    this.#budget?.leave(this.#ports);
+    this.#settings.budget?.leave(this.#ports);
     this.#resolveClosed?.(info);
     this.#resolveClosed = null;
     const watcher = this.#closeWatcher;
@@ -1562,7 +1533,7 @@ export class Connection implements AsyncIterable<Message> {
           connection.#overBound = true;
           return 'dropped';
         }
-        if (connection.bufferedAmount > connection.#maxBufferedBytes) connection.#overBound = true;
+        if (connection.bufferedAmount > connection.#settings.maxBufferedBytes) connection.#overBound = true;
         return 'queued';
       } catch (error) {
         // The policy (or a throwing onDrop listener) closed it; anything else is the caller's bug.
