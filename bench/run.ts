@@ -152,6 +152,12 @@ async function runRounds(
       if (gaveUp.has(spec.name)) continue;
       const result = await runScenario(scenario, spec, profile, round, values.verify);
       runs.push(result);
+      // What each server negotiated (the raw echo only returns the request, so it has nothing to say).
+      const negotiates = spec.replyFraming === 'websocket' && result.responseHead !== undefined;
+      if (scenario.name === 'idle-deflate' && round === 1 && negotiates) {
+        const extensions = /^sec-websocket-extensions:.*$/im.exec(result.responseHead ?? '');
+        log(`  ${spec.name} answered: ${extensions === null ? '(no extension header)' : extensions[0]}`);
+      }
       const headline = scenario.metrics[0];
       const figure =
         headline !== undefined && result.metrics[headline.key] !== undefined

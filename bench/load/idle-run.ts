@@ -77,13 +77,36 @@ export async function runIdle(
     result.metrics.externalPerConnectionKiB = per('external');
     result.metrics.serverRssMiB = sum(loaded, 'rss') / mebibyte;
     result.metrics.baselineRssMiB = sum(baseline, 'rss') / mebibyte;
-    await Promise.all(generators.map((generator) => generator.go(60_000)));
+    // First connection's response head (first generator), so the run records what was negotiated.
+    result.responseHead = opened[0]?.sampleHead;
+    const negotiated = opened.reduce((total, each) => total + (each.negotiated ?? 0), 0);
+    if (jobs[0]?.deflate === true) result.metrics.negotiatedConnections = negotiated;
+    const measured = await Promise.all(generators.map((generator) => generator.go(180_000)));
+    if ((jobs[0]?.exchangeSize ?? 0) > 0) {
+      result.metrics.exchangeSeconds = Math.max(...measured.map((each) => each.seconds));
+      result.metrics.exchangedConnections = measured.reduce(
+        (total, each) => total + (each.exchanged ?? 0),
+        0,
+      );
+      // Idle again: let async zlib work and its callbacks settle before the second sample.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const after = await Promise.all(servers.map((server) => server.memory()));
+      const grown = (field: 'rss' | 'heapUsed' | 'external'): number =>
+        (sum(after, field) - sum(baseline, field)) / connections / kibibyte;
+      result.metrics.rssAfterMessageKiB = grown('rss');
+      result.metrics.heapAfterMessageKiB = grown('heapUsed');
+      result.metrics.externalAfterMessageKiB = grown('external');
+      result.metrics.serverRssAfterMessageMiB = sum(after, 'rss') / mebibyte;
+    }
     const checks = await Promise.all(generators.map((generator) => generator.finish(60_000)));
     result.check = {
       ok: checks.every((check) => check.ok),
-      messagesSent: 0,
+      messagesSent: checks.reduce((total, check) => total + check.messagesSent, 0),
       repliesCounted: checks.reduce((total, check) => total + check.repliesCounted, 0),
-      bytesExpected: 0,
+      // -1 (not known in advance) from any generator makes the total unknown too.
+      bytesExpected: checks.some((check) => check.bytesExpected < 0)
+        ? -1
+        : checks.reduce((total, check) => total + check.bytesExpected, 0),
       bytesReceived: checks.reduce((total, check) => total + check.bytesReceived, 0),
       mismatches: checks.reduce((total, check) => total + check.mismatches, 0),
       verified: true,

@@ -37,6 +37,13 @@ export interface IdleJob extends JobBase {
   concurrency: number;
   /** Loopback source addresses used in turn (127.0.0.x). */
   localAddresses: string[];
+  /** Offer permessage-deflate the way a browser does (`client_max_window_bits`, nothing else). */
+  deflate?: boolean;
+  /**
+   * When over 0: on `go`, each connection sends one compressed text message of this many bytes
+   * (RSV1 set) and waits for its echo, then the connections go idle again.
+   */
+  exchangeSize?: number;
 }
 
 export interface DeflateJob extends JobBase {
@@ -60,6 +67,10 @@ export interface Opened {
   connections: number;
   handshakeSeconds: number;
   handshakesPerSecond: number;
+  /** Connections whose 101 response accepted permessage-deflate (idle with `deflate`). */
+  negotiated?: number;
+  /** The first connection's response head, as the server sent it. */
+  sampleHead?: string;
 }
 
 /** Figures from the measurement window. Which fields are set depends on the job. */
@@ -74,6 +85,8 @@ export interface Measured {
   publishedPerSecond?: number;
   latencyMicros?: { p50: number; p99: number; p999: number; max: number; count: number };
   achievedRate?: number;
+  /** Connections that got their one message echoed (idle with `exchangeSize`). */
+  exchanged?: number;
 }
 
 /** The end-of-run audit: every reply arrived, with exactly the bytes it should have. */

@@ -17,8 +17,11 @@ export interface OpenedConnection {
 export interface ConnectOptions {
   host: string;
   port: number;
-  /** Offer permessage-deflate; the client promises to compress each message on its own. */
-  deflate?: boolean;
+  /**
+   * Offer permessage-deflate: `true` promises to compress each message on its own
+   * (client_no_context_takeover); 'browser' offers what Chromium and Firefox do.
+   */
+  deflate?: boolean | 'browser';
   /** Source address on loopback (127.0.0.x), to get past one address's ephemeral ports. */
   localAddress?: string;
 }
@@ -37,6 +40,9 @@ export function upgradeRequest(options: ConnectOptions): Buffer {
   // so one pre-compressed frame serves the whole run.
   if (options.deflate === true)
     lines.push('Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover');
+  // What a browser sends: the server may keep its context and choose the client's window size.
+  else if (options.deflate === 'browser')
+    lines.push('Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits');
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`);
 }
 

@@ -17,6 +17,8 @@ export interface RunResult {
   opened?: Opened;
   check?: Check;
   error?: string;
+  /** The first connection's response head (idle scenarios), e.g. to show what was negotiated. */
+  responseHead?: string;
 }
 
 const kibibyte = 1024;
@@ -56,7 +58,10 @@ export async function runScenario(
   verify: boolean,
 ): Promise<RunResult> {
   const result: RunResult = { scenario: scenario.name, server: spec.name, round, ok: false, metrics: {} };
-  const launch = spec.launch(scenario.mode, scenario.compress);
+  // A scenario may run the raw echo without compression as its floor (idle-deflate).
+  const launch =
+    spec.launch(scenario.mode, scenario.compress) ??
+    (scenario.floorWithoutCompress ? spec.launch(scenario.mode, false) : null);
   if (launch === null) {
     result.error = `${spec.name} has no ${scenario.mode}${scenario.compress ? '+compress' : ''} mode`;
     return result;

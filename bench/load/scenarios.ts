@@ -12,6 +12,7 @@ export type ScenarioName =
   | 'idle'
   | 'idle-max'
   | 'idle-multi'
+  | 'idle-deflate'
   | 'deflate'
   | 'latency';
 
@@ -34,6 +35,8 @@ export interface Scenario {
   compress: boolean;
   /** Servers that take no part (the raw echo cannot negotiate compression). */
   excludes: readonly ServerName[];
+  /** A server with no compressed mode (the raw echo) runs uncompressed, as the floor. */
+  floorWithoutCompress?: boolean;
   /** The first metric is the headline. */
   metrics: readonly MetricSpec[];
   /** Server processes (and as many load generators), each with its share of the connections. */
@@ -226,6 +229,70 @@ export const scenarios: readonly Scenario[] = [
   // Past one process's limit: two servers on two ports (Node 20 has no SO_REUSEPORT and the CLI no
   // cluster mode, so they do not share one), two load generators, four source addresses.
   idle('idle-multi', { full: 39_000, quick: 39_000, smoke: 60 }, 4, 2, false),
+  {
+    name: 'idle-deflate',
+    kind: 'idle',
+    processes: 1,
+    description:
+      '10,000 idle connections (--quick: 2,000) offering permessage-deflate as a browser does, servers with compression on (raw echo: none, the floor): server memory per connection over its baseline after the handshakes, and again after one 2 KiB compressed text message each way',
+    mode: 'echo',
+    compress: true,
+    excludes: [],
+    floorWithoutCompress: true,
+    metrics: [
+      {
+        key: 'rssAfterMessageKiB',
+        label: 'RSS KiB/conn after 1 msg',
+        unit: 'KiB',
+        higherIsBetter: false,
+        digits: 2,
+      },
+      {
+        key: 'rssPerConnectionKiB',
+        label: 'RSS KiB/conn negotiated',
+        unit: 'KiB',
+        higherIsBetter: false,
+        digits: 2,
+      },
+      {
+        key: 'heapAfterMessageKiB',
+        label: 'heap KiB/conn after 1 msg',
+        unit: 'KiB',
+        higherIsBetter: false,
+        digits: 2,
+      },
+      {
+        key: 'heapPerConnectionKiB',
+        label: 'heap KiB/conn negotiated',
+        unit: 'KiB',
+        higherIsBetter: false,
+        digits: 2,
+      },
+      {
+        key: 'externalAfterMessageKiB',
+        label: 'external KiB/conn after 1 msg',
+        unit: 'KiB',
+        higherIsBetter: false,
+        digits: 2,
+      },
+      { key: 'handshakesPerSecond', label: 'handshakes/s', unit: '/s', higherIsBetter: true, digits: 0 },
+    ],
+    byDefault: true,
+    job: (profile, target, verify) => ({
+      kind: 'idle',
+      host: '127.0.0.1',
+      port: target.port,
+      replyFraming: target.replyFraming,
+      ...timings[profile],
+      verify,
+      connections: pick(profile, 10_000, 2_000, 20),
+      concurrency: 64,
+      localAddresses: ['127.0.0.1'],
+      deflate: true,
+      // Over the 1 KiB threshold of ws and fullduplex, so both compress the echo.
+      exchangeSize: 2048,
+    }),
+  },
   {
     name: 'deflate',
     kind: 'deflate',

@@ -56,6 +56,18 @@ describe('load benchmark smoke run: the harness counts exactly the replies that 
           if (scenario.name.startsWith('idle')) {
             assert.equal(check.repliesCounted, result.opened?.connections);
             assert.ok(Number.isFinite(result.metrics.rssPerConnectionKiB));
+            if (scenario.name === 'idle-deflate') {
+              // Every connection got its one compressed message back, and the server took the offer.
+              const opened = result.opened!.connections;
+              assert.equal(opened, 20);
+              assert.equal(check.messagesSent, opened);
+              assert.equal(result.metrics.exchangedConnections, opened);
+              assert.ok(Number.isFinite(result.metrics.rssAfterMessageKiB));
+              if (spec.replyFraming === 'websocket') {
+                assert.equal(result.metrics.negotiatedConnections, opened);
+                assert.match(result.responseHead ?? '', /^sec-websocket-extensions:\s*permessage-deflate/im);
+              } else assert.equal(check.bytesReceived, check.bytesExpected);
+            }
           } else {
             assert.ok(check.messagesSent > 0);
             // Fan-out: every subscriber (every connection but the publisher) got every message.
