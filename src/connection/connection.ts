@@ -6,6 +6,7 @@ import { Protocol, type ProtocolHandler } from '../protocol/protocol.js';
 import type { MessageType } from '../protocol/types.js';
 import { Utf8Validator } from '../protocol/utf8-validator.js';
 import type { BudgetMember } from './buffer-budget.js';
+import { CloseHandshake, OPEN_CLOSE_STATE } from './close-handshake.js';
 import type { BackpressurePolicy, ConnectionOptions, UpgradeRequestInfo } from './connection-options.js';
 import { type ConnectionSettings, connectionSettings } from './connection-settings.js';
 import type { ConnectionStats, DropReason } from './connection-stats.js';
@@ -204,10 +205,9 @@ export class Connection implements AsyncIterable<Message> {
 
   #readyState: ReadyState = 'open';
   /** Created on first use of `closed`: an idle server connection need not hold a promise. */
-  #closed: Promise<CloseInfo> | null = null;
-  #resolveClosed: ((info: CloseInfo) => void) | null = null;
+  /** The close handshake's state: the shared frozen OPEN_CLOSE_STATE until closing starts (#closing). */
+  #close: CloseHandshake = OPEN_CLOSE_STATE;
   #closeWatcher: ((connection: Connection) => void) | null = null;
-  #closeInfo: CloseInfo | null = null;
 
   // Turn and flush bookkeeping.
   #inTurn = false;
@@ -242,17 +242,8 @@ export class Connection implements AsyncIterable<Message> {
   #overBound = false;
   #pings: PendingPing[] = NO_ITEMS;
   #pingCounter = 0;
-  #unsentMessages = 0;
 
   // Closing.
-  #closeCode = 1006;
-  #closeReason = '';
-  #closeReceived = false;
-  #failure: { code: number; reason: string } | null = null;
-  #abnormalReason = '';
-  #closeTimer: unknown = null;
-  #sentCode = 1005;
-  #sentReason = '';
 
   #streams: { readable: ReadableStream<Message>; writable: WritableStream<MessageData> } | null = null;
 
@@ -280,7 +271,7 @@ export class Connection implements AsyncIterable<Message> {
     transport.setHandler(ports);
 
     if (settings.heartbeat !== null || settings.idleTimeout > 0)
-      this.#heartbeat = new Heartbeat(ports, settings.clock, settings.heartbeat, settings.idleTimeout);
+      this.#heartbeat = new Heartbeat(ports, settings);
     if (options.head && options.head.length > 0) this.#onData(options.head);
   }
 
@@ -288,16 +279,13 @@ export class Connection implements AsyncIterable<Message> {
 
   /** Resolves once the connection is closed; never rejects. */
   get closed(): Promise<CloseInfo> {
-    if (this.#closed === null) {
-      const info = this.#closeInfo;
-      this.#closed =
-        info !== null
-          ? Promise.resolve(info)
-          : new Promise((resolve) => {
-              this.#resolveClosed = resolve;
-            });
-    }
-    return this.#closed;
+    return this.#closing.closed();
+  }
+
+  /** This connection's own close state, made on first write. */
+  get #closing(): CloseHandshake {
+    if (this.#close === OPEN_CLOSE_STATE) this.#close = new CloseHandshake();
+    return this.#close;
   }
 
   /** The write queue, created on first use. */
@@ -653,7 +641,7 @@ export class Connection implements AsyncIterable<Message> {
   /** Destroy the transport now, without a close handshake. */
   terminate(): void {
     if (this.#readyState === 'closed') return;
-    if (!this.#abnormalReason) this.#abnormalReason = 'terminated';
+    this.#closing.noteAbnormal('terminated');
     this.#transport.destroy();
     this.#finish();
   }
@@ -691,20 +679,16 @@ export class Connection implements AsyncIterable<Message> {
 
   #onTransportEnd(): void {
     // The peer will send nothing more; finish our side once the queue is out.
-    if (!this.#closeReceived && !this.#abnormalReason)
-      this.#abnormalReason = 'connection ended without a close frame';
+    if (!this.#close.received) this.#closing.noteAbnormal('connection ended without a close frame');
     this.#q.endAfterFlush();
     this.#flush();
   }
 
   #onTransportClose(error?: Error): void {
-    if (!this.#abnormalReason) {
-      this.#abnormalReason = error
-        ? error.message
-        : this.#closeReceived
-          ? ''
-          : 'connection closed without a close frame';
-    }
+    const close = this.#closing;
+    close.noteAbnormal(
+      error ? error.message : close.received ? '' : 'connection closed without a close frame',
+    );
     this.#finish();
   }
 
@@ -712,7 +696,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #onMessageStart(type: MessageType): void {
     this.#incomingType = type;
-    if (this.#readyState === 'closed' || this.#failure !== null) {
+    if (this.#readyState === 'closed' || this.#close.failed) {
       // Terminated or failed by us meanwhile: the rest of what arrives is not delivered.
       this.#incomingMode = 'discard';
       return;
@@ -778,7 +762,7 @@ export class Connection implements AsyncIterable<Message> {
   #onPingFrame(payload: Buffer): void {
     // RFC 6455 5.5.2: a Ping is answered until the peer's Close arrives, so also after our own Close.
     const answerable =
-      this.#readyState === 'open' || (this.#readyState === 'closing' && !this.#closeReceived);
+      this.#readyState === 'open' || (this.#readyState === 'closing' && !this.#close.received);
     if (this.#settings.autoPong && answerable) {
       // Answer with a Pong carrying the same payload; RFC 6455 5.5.3 lets a newer ping's pong
       // replace one not yet sent, so a ping flood queues one pong, not one per ping.
@@ -815,9 +799,10 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   #onCloseFrame(code: number, reason: string): void {
-    this.#closeReceived = true;
-    this.#closeCode = code;
-    this.#closeReason = reason;
+    const close = this.#closing;
+    close.received = true;
+    close.code = code;
+    close.reason = reason;
     if (this.#readyState === 'open') this.#readyState = 'closing';
     this.#endOutgoing();
     this.#endIncoming();
@@ -835,8 +820,9 @@ export class Connection implements AsyncIterable<Message> {
 
   #onFail(error: ProtocolError): void {
     // RFC 6455 7.1.7: the core already queued its Close; drop the backlog, send it, close TCP.
-    this.#failure = { code: error.closeCode, reason: error.message };
-    this.#unsentMessages += this.#q.dropData();
+    const close = this.#closing;
+    close.fail(error.closeCode, error.message);
+    close.unsentMessages += this.#q.dropData();
     if (this.#readyState === 'open') this.#readyState = 'closing';
     this.#endOutgoing();
     this.#endIncoming();
@@ -971,18 +957,12 @@ export class Connection implements AsyncIterable<Message> {
   /** The error reads get once no further message can arrive, or null while one still can. */
   #endedError(): ConnectionClosedError | null {
     if (this.#readyState === 'open') return null;
-    if (this.#readyState === 'closing' && !this.#closeReceived && !this.#failure) return null;
+    if (this.#readyState === 'closing' && !this.#close.received && !this.#close.failed) return null;
     return this.#closedError();
   }
 
   #closedError(): ConnectionClosedError {
-    let info = this.#closeInfo ?? this.#currentCloseInfo();
-    if (this.#closeInfo === null && info.code === 1006 && this.#core.closeSent) {
-      // Closing at our request, before the outcome is known: report what we sent.
-      info = { ...info, code: this.#sentCode, reason: this.#sentReason };
-    }
-    const detail = info.reason ? ` (${info.reason})` : '';
-    return new ConnectionClosedError(`connection closed: ${info.code}${detail}`, info.code, info.reason);
+    return this.#close.closedError(this.#core.closeSent);
   }
 
   // ---------------------------------------------------------------- outbound internals
@@ -1273,7 +1253,7 @@ export class Connection implements AsyncIterable<Message> {
         item.start?.reject(error);
         item.controller?.error(error);
       } else {
-        this.#unsentMessages++;
+        this.#closing.unsentMessages++;
       }
     }
     this.#deferred = NO_ITEMS;
@@ -1286,8 +1266,9 @@ export class Connection implements AsyncIterable<Message> {
     // Validates code and reason (RFC 6455 7.4.1, 5.5.1: 123 bytes) and throws before any state change.
     const bytes = this.#core.frameClose(code, reason, queue.data);
     queue.commit(bytes, 'close');
-    this.#sentCode = code;
-    this.#sentReason = reason;
+    const close = this.#closing;
+    close.sentCode = code;
+    close.sentReason = reason;
     this.#readyState = 'closing';
     this.#endOutgoing();
     this.#startCloseTimer();
@@ -1297,8 +1278,9 @@ export class Connection implements AsyncIterable<Message> {
   /** Close with our own error code (backpressure policy, aborted stream, a listener threw): the backlog is dropped. */
   #failLocally(code: number, reason: string): void {
     if (this.#readyState !== 'open') return;
-    this.#failure = { code, reason };
-    this.#unsentMessages += this.#q.dropData();
+    const close = this.#closing;
+    close.fail(code, reason);
+    close.unsentMessages += this.#q.dropData();
     this.#sendClose(code, reason);
     this.#endIncoming();
   }
@@ -1367,10 +1349,11 @@ export class Connection implements AsyncIterable<Message> {
   // ---------------------------------------------------------------- closing internals
 
   #startCloseTimer(): void {
-    if (this.#closeTimer !== null || this.#readyState === 'closed') return;
-    this.#closeTimer = this.#settings.clock.setTimeout(() => {
-      this.#closeTimer = null;
-      if (!this.#closeReceived && !this.#abnormalReason) this.#abnormalReason = 'close handshake timed out';
+    const close = this.#closing;
+    if (close.timer !== null || this.#readyState === 'closed') return;
+    close.timer = this.#settings.clock.setTimeout(() => {
+      close.timer = null;
+      if (!close.received) close.noteAbnormal('close handshake timed out');
       this.terminate();
     }, this.#settings.closeTimeout);
   }
@@ -1381,32 +1364,18 @@ export class Connection implements AsyncIterable<Message> {
     this.#scheduleFlush();
   }
 
-  #currentCloseInfo(): CloseInfo {
-    const unsentMessages = this.#unsentMessages;
-    if (this.#closeReceived) {
-      return {
-        code: this.#closeCode,
-        reason: this.#closeReason,
-        wasClean: this.#core.closeSent,
-        unsentMessages,
-      };
-    }
-    if (this.#failure)
-      return { code: this.#failure.code, reason: this.#failure.reason, wasClean: false, unsentMessages };
-    return { code: 1006, reason: this.#abnormalReason, wasClean: false, unsentMessages };
-  }
-
   #finish(): void {
     if (this.#readyState === 'closed') return;
-    if (this.#queue !== null) this.#unsentMessages += this.#q.clear();
+    const close = this.#closing;
+    if (this.#queue !== null) close.unsentMessages += this.#q.clear();
     this.#endOutgoing();
     this.#readyState = 'closed';
     const clock = this.#settings.clock;
-    if (this.#closeTimer !== null) clock.clearTimeout(this.#closeTimer);
-    this.#closeTimer = null;
+    if (close.timer !== null) clock.clearTimeout(close.timer);
+    close.timer = null;
     this.#heartbeat?.stop();
-    const info = this.#currentCloseInfo();
-    this.#closeInfo = info;
+    const info = close.currentInfo(this.#core.closeSent);
+    close.info = info;
     this.#endIncoming();
     // An error (and its stack trace) only when someone waits for it: most connections end with none.
     if (this.#writeWaiters.length + this.#drainWaiters.length + this.#pings.length > 0) {
@@ -1417,8 +1386,8 @@ export class Connection implements AsyncIterable<Message> {
     }
     this.#extension?.dispose();
     this.#settings.budget?.leave(this.#ports);
-    this.#resolveClosed?.(info);
-    this.#resolveClosed = null;
+    close.resolve?.(info);
+    close.resolve = null;
     const watcher = this.#closeWatcher;
     if (watcher !== null) {
       this.#closeWatcher = null;
@@ -1502,7 +1471,7 @@ export class Connection implements AsyncIterable<Message> {
         this.#connection.#sendHeartbeatPing();
       }
       expire(reason: string): void {
-        this.#connection.#abnormalReason = reason;
+        this.#connection.#closing.abnormalReason = reason;
         this.#connection.terminate();
       }
       closeIdle(): void {
@@ -1512,7 +1481,7 @@ export class Connection implements AsyncIterable<Message> {
     portsFor = (connection) => new Ports(connection);
     shedConnection = (connection, code, reason) => connection.#failLocally(code, reason);
     watchClosed = (connection, watcher) => {
-      if (connection.#closeInfo !== null) watcher(connection);
+      if (connection.#close.info !== null) watcher(connection);
       else connection.#closeWatcher = watcher;
     };
     flushConnection = (connection) => {

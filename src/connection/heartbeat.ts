@@ -1,5 +1,5 @@
-import type { Clock } from './clock.js';
 import type { HeartbeatOptions } from './connection-options.js';
+import type { ConnectionSettings } from './connection-settings.js';
 import { type Deadline, DeadlineScheduler } from './deadline-scheduler.js';
 
 /** What the heartbeat needs from its connection (the connection's ports object: no closures). */
@@ -32,9 +32,8 @@ export class Heartbeat implements Deadline {
   order = 0;
   readonly #host: HeartbeatHost;
   readonly #scheduler: DeadlineScheduler;
-  readonly #clock: Clock;
-  readonly #options: HeartbeatOptions | null;
-  readonly #idleTimeout: number;
+  /** The connection's shared settings: clock, heartbeat and idle timeout are read from there. */
+  readonly #settings: ConnectionSettings;
   #nextPing = Number.POSITIVE_INFINITY;
   #pongDeadline = Number.POSITIVE_INFINITY;
   /** 0 when the idle timeout is off or has fired. */
@@ -47,15 +46,13 @@ export class Heartbeat implements Deadline {
   /** Whether the transport then held bytes the OS had not taken (so progress was due). */
   #waitingAtPing = false;
 
-  constructor(host: HeartbeatHost, clock: Clock, options: HeartbeatOptions | null, idleTimeout: number) {
+  constructor(host: HeartbeatHost, settings: ConnectionSettings) {
     this.#host = host;
-    this.#clock = clock;
-    this.#scheduler = DeadlineScheduler.for(clock);
-    this.#options = options;
-    this.#idleTimeout = idleTimeout;
-    this.#idle = idleTimeout > 0;
-    const now = clock.now();
-    if (options) this.#nextPing = now + options.pingInterval;
+    this.#settings = settings;
+    this.#scheduler = DeadlineScheduler.for(settings.clock);
+    this.#idle = settings.idleTimeout > 0;
+    const now = settings.clock.now();
+    if (settings.heartbeat) this.#nextPing = now + settings.heartbeat.pingInterval;
     this.#lastActivity = now;
     this.#reschedule();
   }
@@ -67,7 +64,7 @@ export class Heartbeat implements Deadline {
 
   /** A data message went either way: the idle deadline moves (checked lazily when it comes due). */
   activity(): void {
-    if (this.#idle) this.#lastActivity = this.#clock.now();
+    if (this.#idle) this.#lastActivity = this.#settings.clock.now();
   }
 
   drained(): void {
@@ -82,7 +79,7 @@ export class Heartbeat implements Deadline {
     const host = this.#host;
     const state = host.livenessState;
     if (state === 'closed') return;
-    const options = this.#options;
+    const options = this.#settings.heartbeat;
     if (options !== null && this.#pongDeadline <= now) {
       this.#pongDeadline = Number.POSITIVE_INFINITY;
       if (!this.#pongOverdue(options, now)) return;
@@ -100,7 +97,7 @@ export class Heartbeat implements Deadline {
       }
       this.#nextPing = now + options.pingInterval;
     }
-    if (this.#idle && this.#lastActivity + this.#idleTimeout <= now) {
+    if (this.#idle && this.#lastActivity + this.#settings.idleTimeout <= now) {
       this.#idle = false;
       host.closeIdle();
     }
@@ -129,7 +126,7 @@ export class Heartbeat implements Deadline {
 
   #reschedule(): void {
     let due = Math.min(this.#nextPing, this.#pongDeadline);
-    if (this.#idle) due = Math.min(due, this.#lastActivity + this.#idleTimeout);
+    if (this.#idle) due = Math.min(due, this.#lastActivity + this.#settings.idleTimeout);
     if (due === Number.POSITIVE_INFINITY) this.#scheduler.remove(this);
     else this.#scheduler.set(this, due);
   }
