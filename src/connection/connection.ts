@@ -4,43 +4,28 @@ import type { PerMessageExtension } from '../protocol/extensions/extension.js';
 import { frameHeaderSize } from '../protocol/frame-serializer.js';
 import { Protocol, type ProtocolHandler } from '../protocol/protocol.js';
 import type { MessageType } from '../protocol/types.js';
-import { Utf8Validator } from '../protocol/utf8-validator.js';
 import type { BudgetMember } from './buffer-budget.js';
 import { CloseHandshake, OPEN_CLOSE_STATE } from './close-handshake.js';
 import type { BackpressurePolicy, ConnectionOptions, UpgradeRequestInfo } from './connection-options.js';
 import { type ConnectionSettings, connectionSettings } from './connection-settings.js';
 import type { ConnectionStats, DropReason } from './connection-stats.js';
+import { FlushBatch } from './flush-batch.js';
 import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
+import { singleChunkStream, toMessage } from './incoming-message.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
 import { checkTextBytes, messageBytes } from './message-bytes.js';
 import type { PreparedMessage } from './prepared-message.js';
+import {
+  createStreamWriter,
+  type DeferredMessage,
+  isStreamWriter,
+  type StreamWriter,
+} from './stream-writer.js';
 import type { Transport, TransportHandler } from './transport.js';
+import { NO_ITEMS, owned, type PendingPing, type Reader, type Waiter } from './waiter.js';
 import { WriteQueue } from './write-queue.js';
 
 type Listener<A extends unknown[]> = ((...args: A) => void) | null;
-
-interface Waiter<T> {
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-interface Reader extends Waiter<Message | MessageStream> {
-  readonly stream: boolean;
-}
-
-interface PendingPing extends Waiter<number> {
-  readonly payload: Buffer;
-  readonly sentAt: number;
-}
-
-/** A whole message waiting behind a streaming writer that holds the data channel ('latest-by-key' may replace it). */
-interface DeferredMessage {
-  type: MessageType;
-  data: Buffer;
-  compress: boolean | undefined;
-  prepared: PreparedMessage | null;
-  readonly key: string | undefined;
-}
 
 /** What became of one send (#offer). */
 const QUEUED = 0;
@@ -70,40 +55,8 @@ let portsFor: (connection: Connection) => ConnectionPorts;
 export let watchClosed: (connection: Connection, watcher: (connection: Connection) => void) => void;
 /** For the server's memory budget only (not re-exported): close now with `code`, dropping the backlog. */
 export let shedConnection: (connection: Connection, code: number, reason: string) => void;
-/** Flushes the connections whose flush was scheduled. Set by the static block. */
-let flushConnection: (connection: Connection) => void;
-
-/**
- * Connections with a flush due at the next microtask: one microtask (and no closure) per batch rather
- * than per connection, which is what a broadcast to thousands of connections schedules.
- */
-let flushList: Connection[] = [];
-
-function runFlushes(): void {
-  const list = flushList;
-  // Flushes scheduled while these run go to a new list and a new microtask, as with queueMicrotask.
-  flushList = [];
-  for (let index = 0; index < list.length; index++) {
-    try {
-      flushConnection(list[index] as Connection);
-    } catch (error) {
-      queueMicrotask(() => {
-        throw error;
-      });
-    }
-  }
-}
-
-/** A streaming writer: owns the data channel from its turn until close() or abort(). */
-interface StreamWriter {
-  readonly type: MessageType;
-  readonly compress: boolean | undefined;
-  /** Checks a text message's bytes across chunks (RFC 6455 5.6); null for binary. */
-  readonly utf8: Utf8Validator | null;
-  controller: WritableStreamDefaultController | null;
-  start: Waiter<void> | null;
-  done: boolean;
-}
+/** Connections whose flush is due at the next microtask. Set by the static block. */
+let flushBatch: FlushBatch<Connection>;
 
 type IncomingMode = 'none' | 'gather' | 'stream' | 'discard';
 
@@ -117,37 +70,11 @@ const STREAM_HIGH_WATER_MARK = 64 * 1024;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const EMPTY = Buffer.alloc(0);
-/**
- * The empty list every per-connection list starts as (most connections never queue a reader, a
- * waiter or a deferred message): one shared array instead of a dozen per connection. It must stay
- * empty: take `owned(list)` before pushing to any of them.
- */
-const NO_ITEMS: never[] = [];
-function owned<T>(list: T[]): T[] {
-  return list === NO_ITEMS ? [] : list;
-}
 const NORMAL_CLOSURE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005]);
 
 /** True for the error a read gets after a normal closure (1000, 1001 or a Close without code). */
 export function isNormalClosure(error: unknown): boolean {
   return error instanceof ConnectionClosedError && NORMAL_CLOSURE_CODES.has(error.closeCode);
-}
-
-function toMessage(type: MessageType, data: Buffer): Message {
-  return type === 'text' ? { type, data: data.toString('utf8') } : { type, data };
-}
-
-function singleChunkStream(message: Message): MessageStream {
-  const bytes = typeof message.data === 'string' ? Buffer.from(message.data, 'utf8') : message.data;
-  return {
-    type: message.type,
-    readable: new ReadableStream<Uint8Array>({
-      start(controller) {
-        if (bytes.length > 0) controller.enqueue(bytes);
-        controller.close();
-      },
-    }),
-  };
 }
 
 /**
@@ -536,14 +463,7 @@ export class Connection implements AsyncIterable<Message> {
    */
   writeStream(type: MessageType = 'binary', options?: { compress?: boolean }): WritableStream<MessageData> {
     if (this.#readyState !== 'open') throw this.#closedError();
-    const writer: StreamWriter = {
-      type,
-      compress: options?.compress ?? this.#extension != null,
-      utf8: type === 'text' ? new Utf8Validator() : null,
-      controller: null,
-      start: null,
-      done: false,
-    };
+    const writer = createStreamWriter(type, options?.compress ?? this.#extension != null);
     let waitForTurn: Promise<void> | undefined;
     if (this.#channelOwner === null && this.#deferred.length === 0) this.#channelOwner = writer;
     else {
@@ -1059,7 +979,7 @@ export class Connection implements AsyncIterable<Message> {
       let index = deferred.length - 1;
       for (; index >= 0; index--) {
         const item = deferred[index] as DeferredMessage | StreamWriter;
-        if (!('done' in item) && item.key === key) break;
+        if (!isStreamWriter(item) && item.key === key) break;
       }
       if (index < 0) return false;
       const item = deferred[index] as DeferredMessage;
@@ -1124,7 +1044,7 @@ export class Connection implements AsyncIterable<Message> {
           const deferred = this.#deferred;
           for (let index = 0; index < deferred.length && bytes < need; ) {
             const item = deferred[index] as DeferredMessage | StreamWriter;
-            if ('done' in item) {
+            if (isStreamWriter(item)) {
               index++;
               continue;
             }
@@ -1221,7 +1141,7 @@ export class Connection implements AsyncIterable<Message> {
     let index = 0;
     for (; index < deferred.length; index++) {
       const item = deferred[index] as DeferredMessage | StreamWriter;
-      if ('done' in item) {
+      if (isStreamWriter(item)) {
         if (item.done) continue;
         this.#channelOwner = item;
         item.start?.resolve();
@@ -1248,7 +1168,7 @@ export class Connection implements AsyncIterable<Message> {
     }
     this.#channelOwner = null;
     for (const item of this.#deferred) {
-      if ('done' in item) {
+      if (isStreamWriter(item)) {
         item.done = true;
         item.start?.reject(error);
         item.controller?.error(error);
@@ -1314,8 +1234,7 @@ export class Connection implements AsyncIterable<Message> {
   #scheduleFlush(): void {
     if (this.#inTurn || this.#flushScheduled) return;
     this.#flushScheduled = true;
-    if (flushList.length === 0) queueMicrotask(runFlushes);
-    flushList.push(this);
+    flushBatch.add(this);
   }
 
   #flush(): void {
@@ -1484,10 +1403,10 @@ export class Connection implements AsyncIterable<Message> {
       if (connection.#close.info !== null) watcher(connection);
       else connection.#closeWatcher = watcher;
     };
-    flushConnection = (connection) => {
+    flushBatch = new FlushBatch((connection) => {
       connection.#flushScheduled = false;
       connection.#flush();
-    };
+    });
     offerPrepared = (connection, prepared, options) => {
       if (connection.#readyState !== 'open') return 'closed';
       try {
