@@ -12,6 +12,7 @@ import type { ConnectionStats, DropReason } from './connection-stats.js';
 import { FlushBatch } from './flush-batch.js';
 import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import { singleChunkStream, toMessage } from './incoming-message.js';
+import { IncomingStream, type IncomingStreamHost } from './incoming-stream.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
 import { checkTextBytes, messageBytes } from './message-bytes.js';
 import type { PreparedMessage } from './prepared-message.js';
@@ -45,7 +46,7 @@ export let offerPrepared: (
 ) => SendOutcome;
 
 /** What the protocol, the transport and a budget call back into: one object per connection. Set by the static block. */
-type ConnectionPorts = ProtocolHandler & TransportHandler & BudgetMember & HeartbeatHost;
+type ConnectionPorts = ProtocolHandler & TransportHandler & BudgetMember & HeartbeatHost & IncomingStreamHost;
 let portsFor: (connection: Connection) => ConnectionPorts;
 /**
  * For the server's bookkeeping only (not re-exported): call `watcher` once, synchronously, when the
@@ -64,9 +65,6 @@ type IncomingMode = 'none' | 'gather' | 'stream' | 'discard';
 const PAUSED_BY_INBOX = 1;
 const PAUSED_BY_STREAM = 2;
 const PAUSED_BY_USER = 4;
-
-/** Message streams buffer this many bytes before the transport is paused. */
-const STREAM_HIGH_WATER_MARK = 64 * 1024;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const EMPTY = Buffer.alloc(0);
@@ -150,7 +148,7 @@ export class Connection implements AsyncIterable<Message> {
   #incomingType: MessageType = 'binary';
   #incomingMode: IncomingMode = 'none';
   #incomingChunks: Buffer[] = NO_ITEMS;
-  #incomingStream: ReadableStreamDefaultController<Uint8Array> | null = null;
+  #incomingStream: IncomingStream | null = null;
   #onMessage: Listener<[Message]> = null;
   #onRawMessage: Listener<[Buffer, MessageType]> = null;
   #onPing: Listener<[Buffer]> = null;
@@ -288,10 +286,10 @@ export class Connection implements AsyncIterable<Message> {
     if (this.#incomingMode === 'gather' && this.#readers.length === 0 && !this.#hasListener()) {
       // A message is arriving: hand over what came so far and stream the rest.
       const stream = this.#openIncomingStream();
-      for (const chunk of this.#incomingChunks) this.#incomingStream?.enqueue(chunk);
+      for (const chunk of this.#incomingChunks) stream.push(chunk);
       this.#incomingChunks = NO_ITEMS;
       this.#checkStreamPressure();
-      return Promise.resolve(stream);
+      return Promise.resolve(stream.forReader());
     }
     const ended = this.#endedError();
     if (ended) return Promise.reject(ended);
@@ -624,7 +622,7 @@ export class Connection implements AsyncIterable<Message> {
     const reader = this.#readers[0];
     if (reader?.stream && !this.#hasListener()) {
       this.#readers.shift();
-      reader.resolve(this.#openIncomingStream());
+      reader.resolve(this.#openIncomingStream().forReader());
     } else {
       this.#incomingMode = 'gather';
     }
@@ -650,10 +648,10 @@ export class Connection implements AsyncIterable<Message> {
         return;
       }
       case 'stream': {
-        const controller = this.#incomingStream as ReadableStreamDefaultController<Uint8Array>;
-        if (chunk.length > 0) controller.enqueue(chunk);
+        const stream = this.#incomingStream as IncomingStream;
+        stream.push(chunk);
         if (end) {
-          controller.close();
+          stream.end();
           this.#incomingStream = null;
           this.#incomingMode = 'none';
           this.#setPaused(PAUSED_BY_STREAM, false);
@@ -816,36 +814,16 @@ export class Connection implements AsyncIterable<Message> {
     this.#setPaused(PAUSED_BY_INBOX, false);
   }
 
-  #openIncomingStream(): MessageStream {
-    const type = this.#incomingType;
-    let controllerRef: ReadableStreamDefaultController<Uint8Array> | null = null;
-    const readable = new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          controllerRef = controller;
-        },
-        pull: () => {
-          if (this.#incomingStream === controllerRef) this.#setPaused(PAUSED_BY_STREAM, false);
-        },
-        cancel: () => {
-          if (this.#incomingStream === controllerRef && this.#incomingMode === 'stream') {
-            // Drop the rest of this message, keep reading the connection.
-            this.#incomingStream = null;
-            this.#incomingMode = 'discard';
-            this.#setPaused(PAUSED_BY_STREAM, false);
-          }
-        },
-      },
-      new ByteLengthQueuingStrategy({ highWaterMark: STREAM_HIGH_WATER_MARK }),
-    );
-    this.#incomingStream = controllerRef as ReadableStreamDefaultController<Uint8Array> | null;
+  #openIncomingStream(): IncomingStream {
+    const stream = new IncomingStream(this.#incomingType, this.#ports);
+    this.#incomingStream = stream;
     this.#incomingMode = 'stream';
-    return { type, readable };
+    return stream;
   }
 
   #checkStreamPressure(): void {
-    const controller = this.#incomingStream;
-    if (controller !== null && (controller.desiredSize ?? 0) <= 0) this.#setPaused(PAUSED_BY_STREAM, true);
+    const stream = this.#incomingStream;
+    if (stream?.full) this.#setPaused(PAUSED_BY_STREAM, true);
   }
 
   #setPaused(reason: number, paused: boolean): void {
@@ -1370,6 +1348,19 @@ export class Connection implements AsyncIterable<Message> {
       }
       get heldBytes(): number {
         return (this.#connection.#queue?.bytes ?? 0) + this.#connection.#deferredBytes;
+      }
+      streamPulled(stream: IncomingStream): void {
+        const connection = this.#connection;
+        if (connection.#incomingStream === stream) connection.#setPaused(PAUSED_BY_STREAM, false);
+      }
+      streamCancelled(stream: IncomingStream): void {
+        const connection = this.#connection;
+        if (connection.#incomingStream === stream && connection.#incomingMode === 'stream') {
+          // Drop the rest of this message, keep reading the connection.
+          connection.#incomingStream = null;
+          connection.#incomingMode = 'discard';
+          connection.#setPaused(PAUSED_BY_STREAM, false);
+        }
       }
       shed(code: number, reason: string): void {
         this.#connection.#failLocally(code, reason);
