@@ -1,7 +1,6 @@
 import type { Codec } from '../codecs/codec.js';
 import { ConnectionClosedError, type ProtocolError, WebSocketError } from '../errors.js';
 import type { PerMessageExtension } from '../protocol/extensions/extension.js';
-import { frameHeaderSize } from '../protocol/frame-serializer.js';
 import { Protocol, type ProtocolHandler } from '../protocol/protocol.js';
 import type { MessageType } from '../protocol/types.js';
 import type { BudgetMember } from './buffer-budget.js';
@@ -9,6 +8,7 @@ import { CloseHandshake, OPEN_CLOSE_STATE } from './close-handshake.js';
 import type { BackpressurePolicy, ConnectionOptions, UpgradeRequestInfo } from './connection-options.js';
 import { type ConnectionSettings, connectionSettings } from './connection-settings.js';
 import type { ConnectionStats, DropReason } from './connection-stats.js';
+import { DataChannel, messageFrameBytes } from './data-channel.js';
 import { FlushBatch } from './flush-batch.js';
 import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import { singleChunkStream, toMessage } from './incoming-message.js';
@@ -16,12 +16,7 @@ import { IncomingStream, type IncomingStreamHost } from './incoming-stream.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
 import { checkTextBytes, messageBytes } from './message-bytes.js';
 import type { PreparedMessage } from './prepared-message.js';
-import {
-  createStreamWriter,
-  type DeferredMessage,
-  isStreamWriter,
-  type StreamWriter,
-} from './stream-writer.js';
+import { createStreamWriter, type DeferredMessage, type StreamWriter } from './stream-writer.js';
 import type { Transport, TransportHandler } from './transport.js';
 import { NO_ITEMS, owned, type PendingPing, type Reader, type Waiter } from './waiter.js';
 import { WriteQueue } from './write-queue.js';
@@ -158,9 +153,8 @@ export class Connection implements AsyncIterable<Message> {
   #onDrop: Listener<[DropReason, number, number]> = null;
 
   // Outbound.
-  #deferred: (DeferredMessage | StreamWriter)[] = NO_ITEMS;
-  #deferredBytes = 0;
-  #channelOwner: StreamWriter | null = null;
+  /** Stream writers and the messages waiting behind them; made by the first writeStream(). */
+  #channel: DataChannel | null = null;
   #writeWaiters: Waiter<void>[] = NO_ITEMS;
   #drainWaiters: Waiter<void>[] = NO_ITEMS;
   #streamWaiters: Waiter<void>[] = NO_ITEMS;
@@ -225,7 +219,7 @@ export class Connection implements AsyncIterable<Message> {
 
   /** Outgoing bytes not yet handed to the OS: queued here, waiting behind a stream writer, or in the transport. */
   get bufferedAmount(): number {
-    return (this.#queue?.bytes ?? 0) + this.#deferredBytes + this.#transport.writableLength;
+    return (this.#queue?.bytes ?? 0) + (this.#channel?.bytes ?? 0) + this.#transport.writableLength;
   }
 
   get maxBufferedBytes(): number {
@@ -463,10 +457,11 @@ export class Connection implements AsyncIterable<Message> {
     if (this.#readyState !== 'open') throw this.#closedError();
     const writer = createStreamWriter(type, options?.compress ?? this.#extension != null);
     let waitForTurn: Promise<void> | undefined;
-    if (this.#channelOwner === null && this.#deferred.length === 0) this.#channelOwner = writer;
+    this.#channel ??= new DataChannel(this.#settings.budget);
+    const channel = this.#channel;
+    if (!channel.busy) channel.owner = writer;
     else {
-      this.#deferred = owned(this.#deferred);
-      this.#deferred.push(writer);
+      channel.defer(writer, 0);
       waitForTurn = new Promise((resolve, reject) => {
         writer.start = { resolve, reject };
       });
@@ -888,11 +883,10 @@ export class Connection implements AsyncIterable<Message> {
       if (this.#isOverBound() && this.#overBoundPolicy(policy, data, prepared) === DROPPED) return DROPPED;
     }
     this.#heartbeat?.activity();
-    if (this.#channelOwner !== null || this.#deferred.length > 0) {
+    const channel = this.#channel;
+    if (channel?.busy) {
       // A streaming writer holds the data channel: wait behind it, in call order.
-      this.#deferred = owned(this.#deferred);
-      this.#deferred.push({ type, data, compress, prepared, key });
-      this.#addDeferredBytes(data.length);
+      channel.defer({ type, data, compress, prepared, key }, data.length);
       return QUEUED;
     }
     this.#queueMessage(type, data, compress, prepared, key);
@@ -952,21 +946,12 @@ export class Connection implements AsyncIterable<Message> {
     prepared: PreparedMessage | null,
   ): boolean {
     let oldBytes: number;
-    if (this.#channelOwner !== null || this.#deferred.length > 0) {
-      const deferred = this.#deferred;
-      let index = deferred.length - 1;
-      for (; index >= 0; index--) {
-        const item = deferred[index] as DeferredMessage | StreamWriter;
-        if (!isStreamWriter(item) && item.key === key) break;
-      }
-      if (index < 0) return false;
-      const item = deferred[index] as DeferredMessage;
-      oldBytes = item.data.length + frameHeaderSize(item.data.length, this.#settings.role === 'client');
-      this.#addDeferredBytes(data.length - item.data.length);
-      item.type = type;
-      item.data = data;
-      item.compress = compress;
-      item.prepared = prepared;
+    const channel = this.#channel;
+    if (channel?.busy) {
+      const item = channel.findKeyed(key);
+      if (item === null) return false;
+      oldBytes = messageFrameBytes(item.data, null, this.#settings.role === 'client');
+      channel.replace(item, type, data, compress, prepared);
     } else {
       const queue = this.#q;
       if (this.#shouldCompress(compress, data) || !queue.hasKeyed(key)) return false;
@@ -1017,20 +1002,11 @@ export class Connection implements AsyncIterable<Message> {
         let messages = 0;
         let bytes = this.#q.dropOldest(need);
         messages += this.#q.lastDropCount;
-        if (bytes < need) {
+        const channel = this.#channel;
+        if (bytes < need && channel !== null) {
           // Then whole messages waiting behind a streaming writer, oldest first.
-          const deferred = this.#deferred;
-          for (let index = 0; index < deferred.length && bytes < need; ) {
-            const item = deferred[index] as DeferredMessage | StreamWriter;
-            if (isStreamWriter(item)) {
-              index++;
-              continue;
-            }
-            deferred.splice(index, 1);
-            this.#addDeferredBytes(-item.data.length);
-            bytes += this.#frameBytes(item.data, item.prepared);
-            messages++;
-          }
+          bytes = channel.evictOldest(need, bytes, this.#settings.role === 'client');
+          messages += channel.dropped;
         }
         if (messages > 0) {
           this.#dropped('drop-oldest', messages, bytes);
@@ -1047,8 +1023,7 @@ export class Connection implements AsyncIterable<Message> {
 
   /** A message's frame bytes, header included (counted before compression). */
   #frameBytes(data: Buffer, prepared: PreparedMessage | null): number {
-    if (prepared !== null) return prepared.byteLength;
-    return data.length + frameHeaderSize(data.length, this.#settings.role === 'client');
+    return messageFrameBytes(data, prepared, this.#settings.role === 'client');
   }
 
   #dropped(reason: DropReason, messages: number, bytes: number): void {
@@ -1057,11 +1032,6 @@ export class Connection implements AsyncIterable<Message> {
     stats.bytesDropped += bytes;
     const listener = this.#onDrop;
     if (listener) this.#callListener(listener, reason, messages, bytes);
-  }
-
-  #addDeferredBytes(delta: number): void {
-    this.#deferredBytes += delta;
-    if (this.#settings.budget !== null) this.#settings.budget.charge(delta);
   }
 
   #writeFragment(writer: StreamWriter, chunk: MessageData): Promise<void> | undefined {
@@ -1104,58 +1074,28 @@ export class Connection implements AsyncIterable<Message> {
   #abortStream(writer: StreamWriter): void {
     if (writer.done) return;
     writer.done = true;
-    if (this.#channelOwner === writer) {
-      this.#failLocally(1011, 'message stream aborted');
-      return;
-    }
-    const index = this.#deferred.indexOf(writer);
-    if (index >= 0) this.#deferred.splice(index, 1);
+    if (this.#channel?.withdraw(writer) === false) this.#failLocally(1011, 'message stream aborted');
   }
 
   /** The stream writer finished: frame what waited behind it, up to the next stream writer. */
   #passChannelOn(): void {
-    this.#channelOwner = null;
-    const deferred = this.#deferred;
-    let index = 0;
-    for (; index < deferred.length; index++) {
-      const item = deferred[index] as DeferredMessage | StreamWriter;
-      if (isStreamWriter(item)) {
-        if (item.done) continue;
-        this.#channelOwner = item;
-        item.start?.resolve();
-        item.start = null;
-        index++;
-        break;
-      }
-      this.#addDeferredBytes(-item.data.length);
+    const ready = (this.#channel as DataChannel).handOn();
+    for (let index = 0; index < ready.length; index++) {
+      const item = ready[index] as DeferredMessage;
       this.#queueMessage(item.type, item.data, item.compress, item.prepared, item.key);
     }
-    deferred.splice(0, index);
     this.#scheduleFlush();
   }
 
   /** Fail waiting stream writers and deferred messages: no more data frames can be sent. */
   #endOutgoing(): void {
-    if (this.#channelOwner === null && this.#deferred.length === 0 && this.#streamWaiters.length === 0)
-      return;
+    const channel = this.#channel;
+    if ((channel === null || !channel.busy) && this.#streamWaiters.length === 0) return;
     const error = this.#closedError();
-    const owner = this.#channelOwner;
-    if (owner !== null && !owner.done) {
-      owner.done = true;
-      owner.controller?.error(error);
+    if (channel !== null) {
+      const unsent = channel.end(error);
+      if (unsent > 0) this.#closing.unsentMessages += unsent;
     }
-    this.#channelOwner = null;
-    for (const item of this.#deferred) {
-      if (isStreamWriter(item)) {
-        item.done = true;
-        item.start?.reject(error);
-        item.controller?.error(error);
-      } else {
-        this.#closing.unsentMessages++;
-      }
-    }
-    this.#deferred = NO_ITEMS;
-    this.#addDeferredBytes(-this.#deferredBytes);
     for (const waiter of this.#streamWaiters.splice(0)) waiter.reject(error);
   }
 
@@ -1233,7 +1173,7 @@ export class Connection implements AsyncIterable<Message> {
     if (this.#streamWaiters.length > 0 && (stalled || !this.#isStreamOverBound())) {
       for (const waiter of this.#streamWaiters.splice(0)) waiter.resolve();
     }
-    if (!(stalled && this.#deferredBytes === 0) && this.#isOverBound()) return;
+    if (!(stalled && (this.#channel?.bytes ?? 0) === 0) && this.#isOverBound()) return;
     for (const waiter of this.#writeWaiters.splice(0)) waiter.resolve();
     for (const waiter of this.#drainWaiters.splice(0)) waiter.resolve();
     if (this.#overBound) {
@@ -1347,7 +1287,7 @@ export class Connection implements AsyncIterable<Message> {
         this.#connection.#onTransportClose(error);
       }
       get heldBytes(): number {
-        return (this.#connection.#queue?.bytes ?? 0) + this.#connection.#deferredBytes;
+        return (this.#connection.#queue?.bytes ?? 0) + (this.#connection.#channel?.bytes ?? 0);
       }
       streamPulled(stream: IncomingStream): void {
         const connection = this.#connection;
