@@ -15,6 +15,7 @@ import { singleChunkStream, toMessage } from './incoming-message.js';
 import { IncomingStream, type IncomingStreamHost } from './incoming-stream.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
 import { checkTextBytes, messageBytes } from './message-bytes.js';
+import { MessageInbox } from './message-inbox.js';
 import type { PreparedMessage } from './prepared-message.js';
 import { createStreamWriter, type DeferredMessage, type StreamWriter } from './stream-writer.js';
 import type { Transport, TransportHandler } from './transport.js';
@@ -136,10 +137,8 @@ export class Connection implements AsyncIterable<Message> {
 
   // Inbound.
   #pausedBy = 0;
-  #inbox: Message[] = NO_ITEMS;
-  #inboxSizes: number[] = NO_ITEMS;
-  #inboxBytes = 0;
-  #readers: Reader[] = NO_ITEMS;
+  /** Unread messages and waiting readers; made on first use (#in). */
+  #inbox: MessageInbox | null = null;
   #incomingType: MessageType = 'binary';
   #incomingMode: IncomingMode = 'none';
   #incomingChunks: Buffer[] = NO_ITEMS;
@@ -253,16 +252,11 @@ export class Connection implements AsyncIterable<Message> {
   /** The next whole message. Rejects with ConnectionClosedError once the peer's Close has arrived and the queue is empty. */
   read(): Promise<Message> {
     const inbox = this.#inbox;
-    if (inbox.length > 0) {
-      const message = inbox.shift() as Message;
-      this.#dequeued();
-      return Promise.resolve(message);
-    }
+    if (inbox !== null && inbox.length > 0) return Promise.resolve(this.#dequeue(inbox));
     const ended = this.#endedError();
     if (ended) return Promise.reject(ended);
     return new Promise<Message | MessageStream>((resolve, reject) => {
-      this.#readers = owned(this.#readers);
-      this.#readers.push({ stream: false, resolve, reject });
+      this.#in.addReader({ stream: false, resolve, reject });
     }) as Promise<Message>;
   }
 
@@ -272,12 +266,8 @@ export class Connection implements AsyncIterable<Message> {
    */
   readStream(): Promise<MessageStream> {
     const inbox = this.#inbox;
-    if (inbox.length > 0) {
-      const message = inbox.shift() as Message;
-      this.#dequeued();
-      return Promise.resolve(singleChunkStream(message));
-    }
-    if (this.#incomingMode === 'gather' && this.#readers.length === 0 && !this.#hasListener()) {
+    if (inbox !== null && inbox.length > 0) return Promise.resolve(singleChunkStream(this.#dequeue(inbox)));
+    if (this.#incomingMode === 'gather' && (inbox?.readers.length ?? 0) === 0 && !this.#hasListener()) {
       // A message is arriving: hand over what came so far and stream the rest.
       const stream = this.#openIncomingStream();
       for (const chunk of this.#incomingChunks) stream.push(chunk);
@@ -288,8 +278,7 @@ export class Connection implements AsyncIterable<Message> {
     const ended = this.#endedError();
     if (ended) return Promise.reject(ended);
     return new Promise<Message | MessageStream>((resolve, reject) => {
-      this.#readers = owned(this.#readers);
-      this.#readers.push({ stream: true, resolve, reject });
+      this.#in.addReader({ stream: true, resolve, reject });
     }) as Promise<MessageStream>;
   }
 
@@ -614,9 +603,9 @@ export class Connection implements AsyncIterable<Message> {
       this.#incomingMode = 'discard';
       return;
     }
-    const reader = this.#readers[0];
-    if (reader?.stream && !this.#hasListener()) {
-      this.#readers.shift();
+    const readers = this.#inbox?.readers;
+    if (readers?.[0]?.stream && !this.#hasListener()) {
+      const reader = readers.shift() as Reader;
       reader.resolve(this.#openIncomingStream().forReader());
     } else {
       this.#incomingMode = 'gather';
@@ -763,41 +752,33 @@ export class Connection implements AsyncIterable<Message> {
       }
       return;
     }
-    const reader = this.#readers.shift();
+    const inbox = this.#in;
+    const reader = inbox.readers.shift();
     if (reader) {
       const message = toMessage(type, data);
       reader.resolve(reader.stream ? singleChunkStream(message) : message);
       return;
     }
-    this.#inbox = owned(this.#inbox);
-    this.#inbox.push(toMessage(type, data));
-    this.#inboxSizes = owned(this.#inboxSizes);
-    this.#inboxSizes.push(data.length);
-    this.#inboxBytes += data.length;
-    if (
-      this.#inbox.length >= this.#settings.maxQueuedMessages ||
-      this.#inboxBytes >= this.#settings.maxQueuedBytes
-    ) {
-      this.#setPaused(PAUSED_BY_INBOX, true);
-    }
+    if (inbox.push(toMessage(type, data), data.length)) this.#setPaused(PAUSED_BY_INBOX, true);
   }
 
-  #dequeued(): void {
-    this.#inboxBytes -= this.#inboxSizes.shift() as number;
-    if (
-      (this.#pausedBy & PAUSED_BY_INBOX) !== 0 &&
-      this.#inbox.length <= this.#settings.maxQueuedMessages >>> 1 &&
-      this.#inboxBytes <= this.#settings.maxQueuedBytes / 2
-    ) {
-      this.#setPaused(PAUSED_BY_INBOX, false);
-    }
+  /** The oldest unread message; reading resumes once the queue is down to half its bounds. */
+  #dequeue(inbox: MessageInbox): Message {
+    const message = inbox.shift();
+    if ((this.#pausedBy & PAUSED_BY_INBOX) !== 0 && inbox.drained) this.#setPaused(PAUSED_BY_INBOX, false);
+    return message;
+  }
+
+  get #in(): MessageInbox {
+    if (this.#inbox === null) this.#inbox = new MessageInbox(this.#settings);
+    return this.#inbox;
   }
 
   #drainInboxToListeners(): void {
     if (!this.#hasListener()) return;
-    while (this.#inbox.length > 0 && this.#hasListener()) {
-      const message = this.#inbox.shift() as Message;
-      this.#dequeued();
+    const inbox = this.#inbox;
+    while (inbox !== null && inbox.length > 0 && this.#hasListener()) {
+      const message = this.#dequeue(inbox);
       const data = typeof message.data === 'string' ? Buffer.from(message.data, 'utf8') : message.data;
       try {
         this.#onRawMessage?.(data, message.type);
@@ -833,13 +814,14 @@ export class Connection implements AsyncIterable<Message> {
 
   /** No message will arrive any more: fail waiting readers and a half-read stream. */
   #endIncoming(): void {
-    if (this.#incomingStream !== null || this.#readers.length > 0) {
+    const readers = this.#inbox?.readers;
+    if (this.#incomingStream !== null || (readers !== undefined && readers.length > 0)) {
       const error = this.#endedError() ?? this.#closedError();
       if (this.#incomingStream !== null) {
         this.#incomingStream.error(error);
         this.#incomingStream = null;
       }
-      for (const reader of this.#readers.splice(0)) reader.reject(error);
+      if (readers !== undefined) for (const reader of readers.splice(0)) reader.reject(error);
     }
     this.#incomingMode = 'none';
     if (this.#incomingChunks.length > 0) this.#incomingChunks = NO_ITEMS;

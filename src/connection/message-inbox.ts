@@ -1,0 +1,55 @@
+import type { ConnectionSettings } from './connection-settings.js';
+import type { Message } from './message.js';
+import { NO_ITEMS, owned, type Reader } from './waiter.js';
+
+/**
+ * Whole messages that arrived with nobody waiting, and readers waiting with no message, bounded by
+ * maxQueuedMessages / maxQueuedBytes. Made by the first read() or unread message: a connection
+ * whose messages go to a listener holds none of it.
+ */
+export class MessageInbox {
+  messages: Message[] = NO_ITEMS;
+  readers: Reader[] = NO_ITEMS;
+  /** Payload bytes per queued message (text is counted as it arrived, before decoding). */
+  #sizes: number[] = NO_ITEMS;
+  #bytes = 0;
+  readonly #settings: ConnectionSettings;
+
+  constructor(settings: ConnectionSettings) {
+    this.#settings = settings;
+  }
+
+  get length(): number {
+    return this.messages.length;
+  }
+
+  addReader(reader: Reader): void {
+    this.readers = owned(this.readers);
+    this.readers.push(reader);
+  }
+
+  /** Queue an unread message; true when the queue is full (stop reading the transport). */
+  push(message: Message, size: number): boolean {
+    this.messages = owned(this.messages);
+    this.messages.push(message);
+    this.#sizes = owned(this.#sizes);
+    this.#sizes.push(size);
+    this.#bytes += size;
+    const settings = this.#settings;
+    return this.messages.length >= settings.maxQueuedMessages || this.#bytes >= settings.maxQueuedBytes;
+  }
+
+  /** The oldest unread message (the caller checked `length`). */
+  shift(): Message {
+    this.#bytes -= this.#sizes.shift() as number;
+    return this.messages.shift() as Message;
+  }
+
+  /** At or under half of both bounds: a transport paused for the queue may read again. */
+  get drained(): boolean {
+    const settings = this.#settings;
+    return (
+      this.messages.length <= settings.maxQueuedMessages >>> 1 && this.#bytes <= settings.maxQueuedBytes / 2
+    );
+  }
+}
