@@ -1,5 +1,5 @@
 import type { Codec } from '../codecs/codec.js';
-import { ConnectionClosedError, type ProtocolError, WebSocketError } from '../errors.js';
+import { type ConnectionClosedError, type ProtocolError, WebSocketError } from '../errors.js';
 import type { PerMessageExtension } from '../protocol/extensions/extension.js';
 import { Protocol, type ProtocolHandler } from '../protocol/protocol.js';
 import type { MessageType } from '../protocol/types.js';
@@ -16,10 +16,11 @@ import { IncomingStream, type IncomingStreamHost } from './incoming-stream.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
 import { checkTextBytes, messageBytes } from './message-bytes.js';
 import { MessageInbox } from './message-inbox.js';
+import { type MessageStreams, messageIterator, messageStreams } from './message-streams.js';
 import type { PreparedMessage } from './prepared-message.js';
 import { createStreamWriter, type DeferredMessage, type StreamWriter } from './stream-writer.js';
 import type { Transport, TransportHandler } from './transport.js';
-import { NO_ITEMS, owned, type PendingPing, type Reader, type Waiter } from './waiter.js';
+import { NO_ITEMS, owned, type PendingPing, type Reader, settlePings, type Waiter } from './waiter.js';
 import { WriteQueue } from './write-queue.js';
 
 type Listener<A extends unknown[]> = ((...args: A) => void) | null;
@@ -64,12 +65,8 @@ const PAUSED_BY_USER = 4;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const EMPTY = Buffer.alloc(0);
-const NORMAL_CLOSURE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005]);
 
-/** True for the error a read gets after a normal closure (1000, 1001 or a Close without code). */
-export function isNormalClosure(error: unknown): boolean {
-  return error instanceof ConnectionClosedError && NORMAL_CLOSURE_CODES.has(error.closeCode);
-}
+export { isNormalClosure } from './message-streams.js';
 
 /**
  * One WebSocket connection, on either side, after the opening handshake.
@@ -163,7 +160,7 @@ export class Connection implements AsyncIterable<Message> {
 
   // Closing.
 
-  #streams: { readable: ReadableStream<Message>; writable: WritableStream<MessageData> } | null = null;
+  #streams: MessageStreams | null = null;
 
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
@@ -290,16 +287,7 @@ export class Connection implements AsyncIterable<Message> {
 
   /** Iterate over messages; ends on a normal closure (1000, 1001, 1005), throws ConnectionClosedError otherwise. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return {
-      next: () =>
-        this.read().then(
-          (value): IteratorResult<Message> => ({ done: false, value }),
-          (error: unknown): IteratorResult<Message> => {
-            if (isNormalClosure(error)) return { done: true, value: undefined };
-            throw error;
-          },
-        ),
-    };
+    return messageIterator(this);
   }
 
   /**
@@ -470,30 +458,8 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   /** WebSocketStream-shaped: a readable of messages and a writable of message data. close()/abort() on the writable closes the connection. */
-  get stream(): {
-    readonly readable: ReadableStream<Message>;
-    readonly writable: WritableStream<MessageData>;
-  } {
-    if (this.#streams) return this.#streams;
-    const readable = new ReadableStream<Message>(
-      {
-        pull: (controller) =>
-          this.read().then(
-            (message) => controller.enqueue(message),
-            (error: unknown) => {
-              if (isNormalClosure(error)) controller.close();
-              else controller.error(error);
-            },
-          ),
-      },
-      { highWaterMark: 0 },
-    );
-    const writable = new WritableStream<MessageData>({
-      write: (chunk) => this.write(chunk),
-      close: () => this.close().then(() => undefined),
-      abort: () => this.close().then(() => undefined),
-    });
-    this.#streams = { readable, writable };
+  get stream(): MessageStreams {
+    this.#streams ??= messageStreams(this);
     return this.#streams;
   }
 
@@ -683,19 +649,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #onPongFrame(payload: Buffer): void {
     const pings = this.#pings;
-    if (pings.length > 0) {
-      let match = -1;
-      for (let index = 0; index < pings.length; index++) {
-        if ((pings[index] as PendingPing).payload.equals(payload)) {
-          match = index;
-          break;
-        }
-      }
-      if (match >= 0) {
-        const now = this.#settings.clock.now();
-        for (const ping of pings.splice(0, match + 1)) ping.resolve(now - ping.sentAt);
-      }
-    }
+    if (pings.length > 0) settlePings(pings, payload, this.#settings.clock.now());
     const listener = this.#onPong;
     if (listener) this.#callListener(listener, payload);
   }

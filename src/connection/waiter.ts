@@ -27,3 +27,16 @@ export const NO_ITEMS: never[] = [];
 export function owned<T>(list: T[]): T[] {
   return list === NO_ITEMS ? [] : list;
 }
+
+/**
+ * A pong arrived: settle the ping it answers and every earlier one (RFC 6455 5.5.3), each with its
+ * round-trip time. A pong matching no pending ping (unsolicited, or a heartbeat's) settles none.
+ */
+export function settlePings(pings: PendingPing[], payload: Buffer, now: number): void {
+  for (let index = 0; index < pings.length; index++) {
+    if ((pings[index] as PendingPing).payload.equals(payload)) {
+      for (const ping of pings.splice(0, index + 1)) ping.resolve(now - ping.sentAt);
+      return;
+    }
+  }
+}
