@@ -49,6 +49,8 @@ export interface ConnectionOptions {
   readonly maxPayload?: number;
   /** Frames per message (protocol default: 65536). */
   readonly maxFragments?: number;
+  /** Payload bytes one incoming frame may declare (protocol default: maxPayload); more fails with 1009. */
+  readonly maxFrameSize?: number;
   /** Split outgoing messages into frames of this payload size; 0 = never. */
   readonly fragmentSize?: number;
   readonly maskSource?: MaskSource;

@@ -178,6 +178,7 @@ export class Connection implements AsyncIterable<Message> {
       role: options.role,
       maxPayload: options.maxPayload,
       maxFragments: options.maxFragments,
+      maxFrameSize: options.maxFrameSize,
       fragmentSize: options.fragmentSize,
       maskSource: options.maskSource,
       extension: options.extension ?? null,

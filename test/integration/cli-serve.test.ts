@@ -121,6 +121,19 @@ describe('fullduplex serve', () => {
     await once(child, 'exit');
   });
 
+  test('--max-frame-size closes a frame declaring more with 1009, while a frame at the limit echoes', async () => {
+    const { child, url } = await startServe(['--max-frame-size', '100']);
+    const socket = await open(url);
+    socket.send(Buffer.alloc(100, 1));
+    assert.equal((await nextMessage(socket)).data.length, 100);
+    const closed = once(socket, 'close');
+    socket.send(Buffer.alloc(101, 1));
+    const [code] = (await closed) as [number];
+    assert.equal(code, 1009);
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+  });
+
   test('--max-connections answers upgrades past the limit with 503 and Retry-After', async () => {
     const { child, url } = await startServe(['--max-connections', '1']);
     const first = await open(url);

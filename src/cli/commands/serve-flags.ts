@@ -31,6 +31,12 @@ export const serveFlags = {
     default: String(DEFAULT_MAX_FRAGMENTS),
     help: 'most frames in one message; more closes with 1009',
   },
+  'max-frame-size': {
+    type: 'string',
+    placeholder: 'BYTES',
+    default: '0',
+    help: 'largest frame payload a client may declare; more closes with 1009 (0 = --max-payload)',
+  },
   'max-header-bytes': {
     type: 'string',
     placeholder: 'BYTES',

@@ -57,6 +57,9 @@ export async function serve(argv: readonly string[]): Promise<number> {
     memoryBudget: integerFlag(flags, 'memory-budget'),
     connection: {
       maxFragments: integerFlag(flags, 'max-fragments'),
+      ...(integerFlag(flags, 'max-frame-size') > 0
+        ? { maxFrameSize: integerFlag(flags, 'max-frame-size') }
+        : {}),
       closeTimeout: integerFlag(flags, 'close-timeout'),
       maxBufferedBytes: integerFlag(flags, 'max-buffered-bytes'),
       heartbeat: pingInterval > 0 ? { pingInterval, pongTimeout: integerFlag(flags, 'pong-timeout') } : null,
