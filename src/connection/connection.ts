@@ -1,14 +1,13 @@
 import type { Codec } from '../codecs/codec.js';
-import { type ConnectionClosedError, type ProtocolError, WebSocketError } from '../errors.js';
+import type { ConnectionClosedError, ProtocolError } from '../errors.js';
 import type { PerMessageExtension } from '../protocol/extensions/extension.js';
 import { Protocol, type ProtocolHandler } from '../protocol/protocol.js';
 import type { MessageType } from '../protocol/types.js';
 import type { BudgetMember } from './buffer-budget.js';
 import { CloseHandshake, OPEN_CLOSE_STATE } from './close-handshake.js';
-import type { BackpressurePolicy, ConnectionOptions, UpgradeRequestInfo } from './connection-options.js';
+import type { ConnectionOptions, UpgradeRequestInfo } from './connection-options.js';
 import { type ConnectionSettings, connectionSettings } from './connection-settings.js';
 import type { ConnectionStats, DropReason } from './connection-stats.js';
-import { DataChannel, messageFrameBytes } from './data-channel.js';
 import { FlushBatch } from './flush-batch.js';
 import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import { singleChunkStream, toMessage } from './incoming-message.js';
@@ -17,17 +16,14 @@ import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOp
 import { checkTextBytes, messageBytes } from './message-bytes.js';
 import { MessageInbox } from './message-inbox.js';
 import { type MessageStreams, messageIterator, messageStreams } from './message-streams.js';
+import { DROPPED, Outbound, type OutboundHost, QUEUED } from './outbound.js';
 import type { PreparedMessage } from './prepared-message.js';
-import { createStreamWriter, type DeferredMessage, type StreamWriter } from './stream-writer.js';
+import { createStreamWriter } from './stream-writer.js';
 import type { Transport, TransportHandler } from './transport.js';
-import { NO_ITEMS, owned, type PendingPing, type Reader, settlePings, type Waiter } from './waiter.js';
-import { WriteQueue } from './write-queue.js';
+import { NO_ITEMS, owned, type PendingPing, type Reader, settlePings } from './waiter.js';
+import type { WriteQueue } from './write-queue.js';
 
 type Listener<A extends unknown[]> = ((...args: A) => void) | null;
-
-/** What became of one send (#offer). */
-const QUEUED = 0;
-const DROPPED = 1;
 
 /** What happened to one connection's send in a broadcast. */
 export type SendOutcome = 'queued' | 'dropped' | 'closed';
@@ -43,7 +39,12 @@ export let offerPrepared: (
 ) => SendOutcome;
 
 /** What the protocol, the transport and a budget call back into: one object per connection. Set by the static block. */
-type ConnectionPorts = ProtocolHandler & TransportHandler & BudgetMember & HeartbeatHost & IncomingStreamHost;
+type ConnectionPorts = ProtocolHandler &
+  TransportHandler &
+  BudgetMember &
+  HeartbeatHost &
+  IncomingStreamHost &
+  OutboundHost;
 let portsFor: (connection: Connection) => ConnectionPorts;
 /**
  * For the server's bookkeeping only (not re-exported): call `watcher` once, synchronously, when the
@@ -64,7 +65,6 @@ const PAUSED_BY_STREAM = 2;
 const PAUSED_BY_USER = 4;
 
 const RESOLVED: Promise<void> = Promise.resolve();
-const EMPTY = Buffer.alloc(0);
 
 export { isNormalClosure } from './message-streams.js';
 
@@ -107,8 +107,8 @@ export class Connection implements AsyncIterable<Message> {
 
   readonly #transport: Transport;
   readonly #core: Protocol;
-  /** Created by the first write (#q): a connection that never sent holds no queue. */
-  #queue: WriteQueue | null = null;
+  /** The write queue, policies and write waiters; made by the first write (#out): a connection that never sent holds none. */
+  #outbound: Outbound | null = null;
   /** Limits, policies and timeouts shared by every connection built with the same options. */
   readonly #settings: ConnectionSettings;
   readonly #extension: PerMessageExtension | null;
@@ -118,8 +118,6 @@ export class Connection implements AsyncIterable<Message> {
   readonly #ports: ConnectionPorts;
   /** Created by the first drop or the first read of `stats`. */
   #stats: { messagesDropped: number; bytesDropped: number; messagesReplaced: number } | null = null;
-  /** Frames of a keyed message that will take a queued one's place (reused: no array per send). */
-  #scratch: Buffer[] = NO_ITEMS;
 
   #readyState: ReadyState = 'open';
   /** Created on first use of `closed`: an idle server connection need not hold a promise. */
@@ -148,13 +146,7 @@ export class Connection implements AsyncIterable<Message> {
   #onError: Listener<[unknown]> = null;
   #onDrop: Listener<[DropReason, number, number]> = null;
 
-  // Outbound.
-  /** Stream writers and the messages waiting behind them; made by the first writeStream(). */
-  #channel: DataChannel | null = null;
-  #writeWaiters: Waiter<void>[] = NO_ITEMS;
-  #drainWaiters: Waiter<void>[] = NO_ITEMS;
-  #streamWaiters: Waiter<void>[] = NO_ITEMS;
-  #overBound = false;
+  // Outbound (the rest is in #outbound).
   #pings: PendingPing[] = NO_ITEMS;
   #pingCounter = 0;
 
@@ -204,10 +196,23 @@ export class Connection implements AsyncIterable<Message> {
     return this.#close;
   }
 
+  /** The outbound path, created on first use. */
+  get #out(): Outbound {
+    if (this.#outbound === null)
+      this.#outbound = new Outbound(
+        this.#transport,
+        this.#core,
+        this.#settings,
+        this.#heartbeat,
+        this.#extension !== null,
+        this.#ports,
+      );
+    return this.#outbound;
+  }
+
   /** The write queue, created on first use. */
   get #q(): WriteQueue {
-    if (this.#queue === null) this.#queue = new WriteQueue(this.#transport, this.#settings.budget);
-    return this.#queue;
+    return this.#out.queue;
   }
 
   get readyState(): ReadyState {
@@ -216,7 +221,7 @@ export class Connection implements AsyncIterable<Message> {
 
   /** Outgoing bytes not yet handed to the OS: queued here, waiting behind a stream writer, or in the transport. */
   get bufferedAmount(): number {
-    return (this.#queue?.bytes ?? 0) + (this.#channel?.bytes ?? 0) + this.#transport.writableLength;
+    return (this.#outbound?.heldBytes ?? 0) + this.#transport.writableLength;
   }
 
   get maxBufferedBytes(): number {
@@ -358,7 +363,7 @@ export class Connection implements AsyncIterable<Message> {
     if (!binary) checkTextBytes(data, bytes);
     const outcome = this.#offer(binary ? 'binary' : 'text', bytes, options?.compress, null, options);
     if (outcome === QUEUED && this.bufferedAmount <= this.#settings.maxBufferedBytes) return true;
-    this.#overBound = true;
+    this.#out.overBound = true;
     return false;
   }
 
@@ -376,7 +381,7 @@ export class Connection implements AsyncIterable<Message> {
       options,
     );
     if (outcome === QUEUED && this.bufferedAmount <= this.#settings.maxBufferedBytes) return true;
-    this.#overBound = true;
+    this.#out.overBound = true;
     return false;
   }
 
@@ -392,10 +397,7 @@ export class Connection implements AsyncIterable<Message> {
     }
     const policy = options?.backpressure ?? this.#settings.backpressure;
     if (policy !== 'wait' && policy !== 'close') return RESOLVED;
-    return new Promise((resolve, reject) => {
-      this.#writeWaiters = owned(this.#writeWaiters);
-      this.#writeWaiters.push({ resolve, reject });
-    });
+    return this.#out.waitForWrite();
   }
 
   /** send() of a value through a codec; the options are send()'s (the codec decides `binary`). */
@@ -418,11 +420,7 @@ export class Connection implements AsyncIterable<Message> {
   drained(): Promise<void> {
     if (!this.#isOverBound()) return RESOLVED;
     if (this.#readyState === 'closed') return Promise.reject(this.#closedError());
-    this.#overBound = true;
-    return new Promise((resolve, reject) => {
-      this.#drainWaiters = owned(this.#drainWaiters);
-      this.#drainWaiters.push({ resolve, reject });
-    });
+    return this.#out.waitForDrain();
   }
 
   /**
@@ -435,8 +433,8 @@ export class Connection implements AsyncIterable<Message> {
     if (this.#readyState !== 'open') throw this.#closedError();
     const writer = createStreamWriter(type, options?.compress ?? this.#extension != null);
     let waitForTurn: Promise<void> | undefined;
-    this.#channel ??= new DataChannel(this.#settings.budget);
-    const channel = this.#channel;
+    const out = this.#out;
+    const channel = out.dataChannel;
     if (!channel.busy) channel.owner = writer;
     else {
       channel.defer(writer, 0);
@@ -450,9 +448,9 @@ export class Connection implements AsyncIterable<Message> {
           writer.controller = controller;
           return waitForTurn;
         },
-        write: (chunk) => this.#writeFragment(writer, chunk),
-        close: () => this.#finishStream(writer),
-        abort: () => this.#abortStream(writer),
+        write: (chunk) => out.writeFragment(writer, chunk),
+        close: () => out.finishStream(writer),
+        abort: () => out.abortStream(writer),
       },
       new CountQueuingStrategy({ highWaterMark: 1 }),
     );
@@ -542,7 +540,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #onTransportDrain(): void {
     this.#heartbeat?.drained();
-    this.#queue?.onDrain();
+    this.#outbound?.queue.onDrain();
     this.#flush();
   }
 
@@ -797,11 +795,7 @@ export class Connection implements AsyncIterable<Message> {
 
   // ---------------------------------------------------------------- outbound internals
 
-  /**
-   * Queue one message under the slow-consumer policy (the prepared frames when they fit this
-   * connection). Returns QUEUED or DROPPED; throws ConnectionClosedError once closing, or when the
-   * policy closed the connection. The 'wait' policy without a budget costs one comparison here.
-   */
+  /** Queue one message under the slow-consumer policy (Outbound.offer); throws ConnectionClosedError once closing. */
   #offer(
     type: MessageType,
     data: Buffer,
@@ -810,157 +804,7 @@ export class Connection implements AsyncIterable<Message> {
     options: SendOptions | undefined,
   ): number {
     if (this.#readyState !== 'open') throw this.#closedError();
-    const policy = options?.backpressure ?? this.#settings.backpressure;
-    let key: string | undefined;
-    if (policy !== 'wait' || this.#settings.budget !== null) {
-      if (policy === 'latest-by-key') {
-        key = options?.key;
-        if (key !== undefined && this.#replaceKeyed(key, type, data, compress, prepared)) return QUEUED;
-      }
-      if (this.#isOverBound() && this.#overBoundPolicy(policy, data, prepared) === DROPPED) return DROPPED;
-    }
-    this.#heartbeat?.activity();
-    const channel = this.#channel;
-    if (channel?.busy) {
-      // A streaming writer holds the data channel: wait behind it, in call order.
-      channel.defer({ type, data, compress, prepared, key }, data.length);
-      return QUEUED;
-    }
-    this.#queueMessage(type, data, compress, prepared, key);
-    this.#scheduleFlush();
-    return QUEUED;
-  }
-
-  /** Frame (or take the prepared frames of) one whole message into the write queue. */
-  #queueMessage(
-    type: MessageType,
-    data: Buffer,
-    compress: boolean | undefined,
-    prepared: PreparedMessage | null,
-    key: string | undefined,
-  ): void {
-    const queue = this.#q;
-    const deflate = this.#shouldCompress(compress, data);
-    let bytes: number;
-    if (prepared !== null && !deflate && this.#fitsPrepared(data)) {
-      // The same Buffer objects as every other subscriber: no copy, no framing.
-      const frames = prepared.frames;
-      for (let index = 0; index < frames.length; index++) queue.data.push(frames[index] as Buffer);
-      bytes = prepared.byteLength;
-    } else {
-      bytes = this.#core.frameMessage(type, data, queue.data, deflate);
-    }
-    if (deflate) queue.commit(bytes, 'pinned');
-    else if (key === undefined) queue.commit(bytes, 'message');
-    else queue.commitKeyed(bytes, key);
-  }
-
-  /**
-   * Prepared frames are server frames (unmasked) of one frame: a client must mask each frame
-   * (RFC 6455 5.3), and a `fragmentSize` smaller than the payload asks for several frames.
-   */
-  #fitsPrepared(data: Buffer): boolean {
-    return (
-      this.#settings.role === 'server' &&
-      (this.#settings.fragmentSize === 0 || data.length <= this.#settings.fragmentSize)
-    );
-  }
-
-  #shouldCompress(compress: boolean | undefined, data: Buffer): boolean {
-    return this.#extension != null && (compress ?? data.length >= this.#settings.compressThreshold);
-  }
-
-  /**
-   * 'latest-by-key': put this message in the place of the still-queued one with the same key.
-   * Compressed messages are never replaced (the peer's inflate context needs each one), so this
-   * returns false for them and for keys with nothing queued.
-   */
-  #replaceKeyed(
-    key: string,
-    type: MessageType,
-    data: Buffer,
-    compress: boolean | undefined,
-    prepared: PreparedMessage | null,
-  ): boolean {
-    let oldBytes: number;
-    const channel = this.#channel;
-    if (channel?.busy) {
-      const item = channel.findKeyed(key);
-      if (item === null) return false;
-      oldBytes = messageFrameBytes(item.data, null, this.#settings.role === 'client');
-      channel.replace(item, type, data, compress, prepared);
-    } else {
-      const queue = this.#q;
-      if (this.#shouldCompress(compress, data) || !queue.hasKeyed(key)) return false;
-      this.#scratch = owned(this.#scratch);
-      const scratch = this.#scratch;
-      let bytes: number;
-      let frames: readonly Buffer[] = scratch;
-      if (prepared !== null && this.#fitsPrepared(data)) {
-        frames = prepared.frames;
-        bytes = prepared.byteLength;
-      } else {
-        bytes = this.#core.frameMessage(type, data, scratch, false);
-      }
-      oldBytes = queue.replaceKeyed(key, frames, bytes);
-      scratch.length = 0;
-      this.#scheduleFlush();
-    }
-    this.#heartbeat?.activity();
-    this.#liveStats().messagesReplaced++;
-    this.#dropped('latest-by-key', 1, oldBytes);
-    return true;
-  }
-
-  /** The connection is over its bound: apply `policy` to this message (QUEUED: go on and queue it). */
-  #overBoundPolicy(policy: BackpressurePolicy, data: Buffer, prepared: PreparedMessage | null): number {
-    switch (policy) {
-      case 'wait':
-      case 'latest-by-key': {
-        // Queueing past the bound is what the budget caps.
-        const budget = this.#settings.budget;
-        if (budget === null || !budget.exceeded) return QUEUED;
-        if (budget.overflow === 'close') {
-          this.#failLocally(budget.closeCode, 'server over its memory budget');
-          throw this.#closedError();
-        }
-        this.#dropped('budget', 1, this.#frameBytes(data, prepared));
-        return DROPPED;
-      }
-      case 'close':
-        // The peer stayed over the bound: close rather than queue (issue 5 policy).
-        this.#failLocally(this.#settings.backpressureCloseCode, 'send buffer over maxBufferedBytes');
-        throw this.#closedError();
-      case 'drop-newest':
-        this.#dropped('drop-newest', 1, this.#frameBytes(data, prepared));
-        return DROPPED;
-      case 'drop-oldest': {
-        const need = this.bufferedAmount + data.length - this.#settings.maxBufferedBytes;
-        let messages = 0;
-        let bytes = this.#q.dropOldest(need);
-        messages += this.#q.lastDropCount;
-        const channel = this.#channel;
-        if (bytes < need && channel !== null) {
-          // Then whole messages waiting behind a streaming writer, oldest first.
-          bytes = channel.evictOldest(need, bytes, this.#settings.role === 'client');
-          messages += channel.dropped;
-        }
-        if (messages > 0) {
-          this.#dropped('drop-oldest', messages, bytes);
-          if (this.#readyState !== 'open') throw this.#closedError(); // onDrop threw
-        }
-        return QUEUED;
-      }
-      default: {
-        const never: never = policy;
-        throw new Error(`unknown backpressure policy ${String(never)}`);
-      }
-    }
-  }
-
-  /** A message's frame bytes, header included (counted before compression). */
-  #frameBytes(data: Buffer, prepared: PreparedMessage | null): number {
-    return messageFrameBytes(data, prepared, this.#settings.role === 'client');
+    return this.#out.offer(type, data, compress, prepared, options);
   }
 
   #dropped(reason: DropReason, messages: number, bytes: number): void {
@@ -971,69 +815,10 @@ export class Connection implements AsyncIterable<Message> {
     if (listener) this.#callListener(listener, reason, messages, bytes);
   }
 
-  #writeFragment(writer: StreamWriter, chunk: MessageData): Promise<void> | undefined {
-    if (writer.done || this.#readyState !== 'open') throw this.#closedError();
-    const bytes = messageBytes(chunk);
-    if (bytes.length === 0) return undefined;
-    if (writer.utf8 !== null && !writer.utf8.write(bytes)) this.#refuseStreamText(writer);
-    const queue = this.#q;
-    queue.commit(
-      this.#core.frameFragment(writer.type, bytes, false, queue.data, writer.compress),
-      'fragment',
-    );
-    this.#scheduleFlush();
-    if (this.#isStreamOverBound()) {
-      return new Promise((resolve, reject) => {
-        this.#streamWaiters = owned(this.#streamWaiters);
-        this.#streamWaiters.push({ resolve, reject });
-      });
-    }
-    return undefined;
-  }
-
-  #finishStream(writer: StreamWriter): void {
-    if (writer.done || this.#readyState !== 'open') throw this.#closedError();
-    if (writer.utf8 !== null && !writer.utf8.end()) this.#refuseStreamText(writer);
-    writer.done = true;
-    const queue = this.#q;
-    // 'pinned': the end of a streamed message is never dropped once its fragments went out.
-    queue.commit(this.#core.frameFragment(writer.type, EMPTY, true, queue.data, writer.compress), 'pinned');
-    this.#scheduleFlush();
-    this.#passChannelOn();
-  }
-
-  /** Text that is not UTF-8 cannot be sent, and the fragments already out cannot be taken back. */
-  #refuseStreamText(writer: StreamWriter): never {
-    this.#abortStream(writer);
-    throw new WebSocketError('ERR_INVALID_ARGUMENT', 'text message stream is not valid UTF-8 (RFC 6455 5.6)');
-  }
-
-  #abortStream(writer: StreamWriter): void {
-    if (writer.done) return;
-    writer.done = true;
-    if (this.#channel?.withdraw(writer) === false) this.#failLocally(1011, 'message stream aborted');
-  }
-
-  /** The stream writer finished: frame what waited behind it, up to the next stream writer. */
-  #passChannelOn(): void {
-    const ready = (this.#channel as DataChannel).handOn();
-    for (let index = 0; index < ready.length; index++) {
-      const item = ready[index] as DeferredMessage;
-      this.#queueMessage(item.type, item.data, item.compress, item.prepared, item.key);
-    }
-    this.#scheduleFlush();
-  }
-
-  /** Fail waiting stream writers and deferred messages: no more data frames can be sent. */
+  /** No more data frames can be sent: fail waiting stream writers and deferred messages. */
   #endOutgoing(): void {
-    const channel = this.#channel;
-    if ((channel === null || !channel.busy) && this.#streamWaiters.length === 0) return;
-    const error = this.#closedError();
-    if (channel !== null) {
-      const unsent = channel.end(error);
-      if (unsent > 0) this.#closing.unsentMessages += unsent;
-    }
-    for (const waiter of this.#streamWaiters.splice(0)) waiter.reject(error);
+    const unsent = this.#outbound?.endStreams() ?? 0;
+    if (unsent > 0) this.#closing.unsentMessages += unsent;
   }
 
   #sendClose(code: number, reason: string): void {
@@ -1081,11 +866,6 @@ export class Connection implements AsyncIterable<Message> {
     return this.bufferedAmount > this.#settings.maxBufferedBytes;
   }
 
-  #isStreamOverBound(): boolean {
-    // A stream writer waits on what is ahead of it, not on the messages queued behind it.
-    return (this.#queue?.bytes ?? 0) + this.#transport.writableLength > this.#settings.maxBufferedBytes;
-  }
-
   #scheduleFlush(): void {
     if (this.#inTurn || this.#flushScheduled) return;
     this.#flushScheduled = true;
@@ -1094,30 +874,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #flush(): void {
     if (this.#readyState === 'closed') return;
-    this.#queue?.flush();
-    if (
-      this.#writeWaiters.length + this.#drainWaiters.length + this.#streamWaiters.length > 0 ||
-      this.#overBound
-    ) {
-      this.#releaseWaiters();
-    }
-  }
-
-  #releaseWaiters(): void {
-    const queue = this.#q;
-    // A transport under its own high-water mark will not report a drain: count it as drained then.
-    const stalled = !queue.congested && queue.bytes === 0;
-    if (this.#streamWaiters.length > 0 && (stalled || !this.#isStreamOverBound())) {
-      for (const waiter of this.#streamWaiters.splice(0)) waiter.resolve();
-    }
-    if (!(stalled && (this.#channel?.bytes ?? 0) === 0) && this.#isOverBound()) return;
-    for (const waiter of this.#writeWaiters.splice(0)) waiter.resolve();
-    for (const waiter of this.#drainWaiters.splice(0)) waiter.resolve();
-    if (this.#overBound) {
-      this.#overBound = false;
-      const listener = this.#onDrain;
-      if (listener) this.#callListener(listener);
-    }
+    this.#outbound?.flush();
   }
 
   // ---------------------------------------------------------------- closing internals
@@ -1141,7 +898,8 @@ export class Connection implements AsyncIterable<Message> {
   #finish(): void {
     if (this.#readyState === 'closed') return;
     const close = this.#closing;
-    if (this.#queue !== null) close.unsentMessages += this.#q.clear();
+    const out = this.#outbound;
+    if (out !== null) close.unsentMessages += out.queue.clear();
     this.#endOutgoing();
     this.#readyState = 'closed';
     const clock = this.#settings.clock;
@@ -1152,10 +910,9 @@ export class Connection implements AsyncIterable<Message> {
     close.info = info;
     this.#endIncoming();
     // An error (and its stack trace) only when someone waits for it: most connections end with none.
-    if (this.#writeWaiters.length + this.#drainWaiters.length + this.#pings.length > 0) {
+    if ((out?.waiting ?? 0) + this.#pings.length > 0) {
       const error = this.#closedError();
-      for (const waiter of this.#writeWaiters.splice(0)) waiter.reject(error);
-      for (const waiter of this.#drainWaiters.splice(0)) waiter.reject(error);
+      out?.rejectWaiters(error);
       for (const ping of this.#pings.splice(0)) ping.reject(error);
     }
     this.#extension?.dispose();
@@ -1224,7 +981,30 @@ export class Connection implements AsyncIterable<Message> {
         this.#connection.#onTransportClose(error);
       }
       get heldBytes(): number {
-        return (this.#connection.#queue?.bytes ?? 0) + (this.#connection.#channel?.bytes ?? 0);
+        return this.#connection.#outbound?.heldBytes ?? 0;
+      }
+      get sendable(): boolean {
+        return this.#connection.#readyState === 'open';
+      }
+      closedError(): ConnectionClosedError {
+        return this.#connection.#closedError();
+      }
+      failLocally(code: number, reason: string): void {
+        this.#connection.#failLocally(code, reason);
+      }
+      dropped(reason: DropReason, messages: number, bytes: number): void {
+        this.#connection.#dropped(reason, messages, bytes);
+      }
+      replaced(bytes: number): void {
+        this.#connection.#liveStats().messagesReplaced++;
+        this.#connection.#dropped('latest-by-key', 1, bytes);
+      }
+      scheduleFlush(): void {
+        this.#connection.#scheduleFlush();
+      }
+      drained(): void {
+        const listener = this.#connection.#onDrain;
+        if (listener) this.#connection.#callListener(listener);
       }
       streamPulled(stream: IncomingStream): void {
         const connection = this.#connection;
@@ -1286,10 +1066,11 @@ export class Connection implements AsyncIterable<Message> {
           options,
         );
         if (outcome === DROPPED) {
-          connection.#overBound = true;
+          connection.#out.overBound = true;
           return 'dropped';
         }
-        if (connection.bufferedAmount > connection.#settings.maxBufferedBytes) connection.#overBound = true;
+        if (connection.bufferedAmount > connection.#settings.maxBufferedBytes)
+          connection.#out.overBound = true;
         return 'queued';
       } catch (error) {
         // The policy (or a throwing onDrop listener) closed it; anything else is the caller's bug.
