@@ -10,17 +10,15 @@ import { type ConnectionSettings, connectionSettings } from './connection-settin
 import type { ConnectionStats, DropReason } from './connection-stats.js';
 import { FlushBatch } from './flush-batch.js';
 import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
-import { singleChunkStream, toMessage } from './incoming-message.js';
-import { IncomingStream, type IncomingStreamHost } from './incoming-stream.js';
+import { Inbound, type InboundHost, PAUSED_BY_USER } from './inbound.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
 import { checkTextBytes, messageBytes } from './message-bytes.js';
-import { MessageInbox } from './message-inbox.js';
 import { type MessageStreams, messageIterator, messageStreams } from './message-streams.js';
 import { DROPPED, Outbound, type OutboundHost, QUEUED } from './outbound.js';
 import type { PreparedMessage } from './prepared-message.js';
 import { createStreamWriter } from './stream-writer.js';
 import type { Transport, TransportHandler } from './transport.js';
-import { NO_ITEMS, owned, type PendingPing, type Reader, settlePings } from './waiter.js';
+import { NO_ITEMS, owned, type PendingPing, settlePings } from './waiter.js';
 import type { WriteQueue } from './write-queue.js';
 
 type Listener<A extends unknown[]> = ((...args: A) => void) | null;
@@ -43,7 +41,7 @@ type ConnectionPorts = ProtocolHandler &
   TransportHandler &
   BudgetMember &
   HeartbeatHost &
-  IncomingStreamHost &
+  InboundHost &
   OutboundHost;
 let portsFor: (connection: Connection) => ConnectionPorts;
 /**
@@ -56,13 +54,6 @@ export let watchClosed: (connection: Connection, watcher: (connection: Connectio
 export let shedConnection: (connection: Connection, code: number, reason: string) => void;
 /** Connections whose flush is due at the next microtask. Set by the static block. */
 let flushBatch: FlushBatch<Connection>;
-
-type IncomingMode = 'none' | 'gather' | 'stream' | 'discard';
-
-/** Why the transport is paused; it resumes when no reason is left. */
-const PAUSED_BY_INBOX = 1;
-const PAUSED_BY_STREAM = 2;
-const PAUSED_BY_USER = 4;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -130,16 +121,8 @@ export class Connection implements AsyncIterable<Message> {
   #reentrant: Buffer[] = NO_ITEMS;
   #flushScheduled = false;
 
-  // Inbound.
-  #pausedBy = 0;
-  /** Unread messages and waiting readers; made on first use (#in). */
-  #inbox: MessageInbox | null = null;
-  #incomingType: MessageType = 'binary';
-  #incomingMode: IncomingMode = 'none';
-  #incomingChunks: Buffer[] = NO_ITEMS;
-  #incomingStream: IncomingStream | null = null;
-  #onMessage: Listener<[Message]> = null;
-  #onRawMessage: Listener<[Buffer, MessageType]> = null;
+  /** Messages arriving, their listeners and readers, the inbox, and why reading is paused. */
+  readonly #inbound: Inbound;
   #onPing: Listener<[Buffer]> = null;
   #onPong: Listener<[Buffer]> = null;
   #onDrain: Listener<[]> = null;
@@ -165,6 +148,9 @@ export class Connection implements AsyncIterable<Message> {
     this.request = options.request ?? null;
     const ports = portsFor(this);
     this.#ports = ports;
+    if (settings.heartbeat !== null || settings.idleTimeout > 0)
+      this.#heartbeat = new Heartbeat(ports, settings);
+    this.#inbound = new Inbound(transport, settings, this.#heartbeat, ports);
     this.#settings.budget?.join(ports);
     this.#core = new Protocol(ports, {
       role: options.role,
@@ -178,8 +164,6 @@ export class Connection implements AsyncIterable<Message> {
 
     transport.setHandler(ports);
 
-    if (settings.heartbeat !== null || settings.idleTimeout > 0)
-      this.#heartbeat = new Heartbeat(ports, settings);
     if (options.head && options.head.length > 0) this.#onData(options.head);
   }
 
@@ -254,13 +238,7 @@ export class Connection implements AsyncIterable<Message> {
 
   /** The next whole message. Rejects with ConnectionClosedError once the peer's Close has arrived and the queue is empty. */
   read(): Promise<Message> {
-    const inbox = this.#inbox;
-    if (inbox !== null && inbox.length > 0) return Promise.resolve(this.#dequeue(inbox));
-    const ended = this.#endedError();
-    if (ended) return Promise.reject(ended);
-    return new Promise<Message | MessageStream>((resolve, reject) => {
-      this.#in.addReader({ stream: false, resolve, reject });
-    }) as Promise<Message>;
+    return this.#inbound.read();
   }
 
   /**
@@ -268,21 +246,7 @@ export class Connection implements AsyncIterable<Message> {
    * full (64 KiB) the transport is paused, so a message of any size passes in bounded memory.
    */
   readStream(): Promise<MessageStream> {
-    const inbox = this.#inbox;
-    if (inbox !== null && inbox.length > 0) return Promise.resolve(singleChunkStream(this.#dequeue(inbox)));
-    if (this.#incomingMode === 'gather' && (inbox?.readers.length ?? 0) === 0 && !this.#hasListener()) {
-      // A message is arriving: hand over what came so far and stream the rest.
-      const stream = this.#openIncomingStream();
-      for (const chunk of this.#incomingChunks) stream.push(chunk);
-      this.#incomingChunks = NO_ITEMS;
-      this.#checkStreamPressure();
-      return Promise.resolve(stream.forReader());
-    }
-    const ended = this.#endedError();
-    if (ended) return Promise.reject(ended);
-    return new Promise<Message | MessageStream>((resolve, reject) => {
-      this.#in.addReader({ stream: true, resolve, reject });
-    }) as Promise<MessageStream>;
+    return this.#inbound.readStream();
   }
 
   /** Read the next message and decode it with `codec` (throws what the codec throws). */
@@ -301,14 +265,14 @@ export class Connection implements AsyncIterable<Message> {
    * queued are delivered at once. Pass null to go back to read().
    */
   onMessage(listener: ((message: Message) => void) | null): void {
-    this.#onMessage = listener;
-    this.#drainInboxToListeners();
+    this.#inbound.onMessage = listener;
+    this.#inbound.drainToListeners();
   }
 
   /** Like onMessage, without decoding text: `data` is the payload bytes (the Buffer is yours). */
   onRawMessage(listener: ((data: Buffer, type: MessageType) => void) | null): void {
-    this.#onRawMessage = listener;
-    this.#drainInboxToListeners();
+    this.#inbound.onRawMessage = listener;
+    this.#inbound.drainToListeners();
   }
 
   onPing(listener: ((payload: Buffer) => void) | null): void {
@@ -343,11 +307,11 @@ export class Connection implements AsyncIterable<Message> {
 
   /** Stop reading the transport (the application's own flow control); resume() undoes it. */
   pause(): void {
-    this.#setPaused(PAUSED_BY_USER, true);
+    this.#inbound.setPaused(PAUSED_BY_USER, true);
   }
 
   resume(): void {
-    this.#setPaused(PAUSED_BY_USER, false);
+    this.#inbound.setPaused(PAUSED_BY_USER, false);
   }
 
   // ---------------------------------------------------------------- writing
@@ -561,71 +525,6 @@ export class Connection implements AsyncIterable<Message> {
 
   // ---------------------------------------------------------------- protocol events
 
-  #onMessageStart(type: MessageType): void {
-    this.#incomingType = type;
-    if (this.#readyState === 'closed' || this.#close.failed) {
-      // Terminated or failed by us meanwhile: the rest of what arrives is not delivered.
-      this.#incomingMode = 'discard';
-      return;
-    }
-    const readers = this.#inbox?.readers;
-    if (readers?.[0]?.stream && !this.#hasListener()) {
-      const reader = readers.shift() as Reader;
-      reader.resolve(this.#openIncomingStream().forReader());
-    } else {
-      this.#incomingMode = 'gather';
-    }
-  }
-
-  #onMessageData(chunk: Buffer, end: boolean): void {
-    switch (this.#incomingMode) {
-      case 'gather': {
-        if (!end) {
-          this.#incomingChunks = owned(this.#incomingChunks);
-          this.#incomingChunks.push(chunk);
-          return;
-        }
-        const chunks = this.#incomingChunks;
-        let data = chunk;
-        if (chunks.length > 0) {
-          chunks.push(chunk);
-          data = Buffer.concat(chunks);
-          this.#incomingChunks = NO_ITEMS;
-        }
-        this.#incomingMode = 'none';
-        this.#deliver(this.#incomingType, data);
-        return;
-      }
-      case 'stream': {
-        const stream = this.#incomingStream as IncomingStream;
-        stream.push(chunk);
-        if (end) {
-          stream.end();
-          this.#incomingStream = null;
-          this.#incomingMode = 'none';
-          this.#setPaused(PAUSED_BY_STREAM, false);
-          this.#activity();
-        } else {
-          this.#checkStreamPressure();
-        }
-        return;
-      }
-      case 'discard': {
-        if (end) {
-          this.#incomingMode = 'none';
-          this.#setPaused(PAUSED_BY_STREAM, false);
-        }
-        return;
-      }
-      case 'none':
-        return;
-      default: {
-        const never: never = this.#incomingMode;
-        throw new Error(`unknown mode ${String(never)}`);
-      }
-    }
-  }
-
   #onPingFrame(payload: Buffer): void {
     // RFC 6455 5.5.2: a Ping is answered until the peer's Close arrives, so also after our own Close.
     const answerable =
@@ -660,7 +559,7 @@ export class Connection implements AsyncIterable<Message> {
     close.reason = reason;
     if (this.#readyState === 'open') this.#readyState = 'closing';
     this.#endOutgoing();
-    this.#endIncoming();
+    this.#inbound.end();
     this.#startCloseTimer();
     if (this.#core.state === 'closed') this.#closeHandshakeDone();
   }
@@ -680,106 +579,10 @@ export class Connection implements AsyncIterable<Message> {
     close.unsentMessages += this.#q.dropData();
     if (this.#readyState === 'open') this.#readyState = 'closing';
     this.#endOutgoing();
-    this.#endIncoming();
+    this.#inbound.end();
     this.#q.endAfterFlush();
     this.#startCloseTimer();
     this.#scheduleFlush();
-  }
-
-  // ---------------------------------------------------------------- inbound internals
-
-  #hasListener(): boolean {
-    return this.#onMessage !== null || this.#onRawMessage !== null;
-  }
-
-  #deliver(type: MessageType, data: Buffer): void {
-    this.#activity();
-    const raw = this.#onRawMessage;
-    const listener = this.#onMessage;
-    if (raw !== null || listener !== null) {
-      try {
-        if (raw !== null) raw(data, type);
-        if (listener !== null) listener(toMessage(type, data));
-      } catch (error) {
-        this.#listenerFailed(error);
-      }
-      return;
-    }
-    const inbox = this.#in;
-    const reader = inbox.readers.shift();
-    if (reader) {
-      const message = toMessage(type, data);
-      reader.resolve(reader.stream ? singleChunkStream(message) : message);
-      return;
-    }
-    if (inbox.push(toMessage(type, data), data.length)) this.#setPaused(PAUSED_BY_INBOX, true);
-  }
-
-  /** The oldest unread message; reading resumes once the queue is down to half its bounds. */
-  #dequeue(inbox: MessageInbox): Message {
-    const message = inbox.shift();
-    if ((this.#pausedBy & PAUSED_BY_INBOX) !== 0 && inbox.drained) this.#setPaused(PAUSED_BY_INBOX, false);
-    return message;
-  }
-
-  get #in(): MessageInbox {
-    if (this.#inbox === null) this.#inbox = new MessageInbox(this.#settings);
-    return this.#inbox;
-  }
-
-  #drainInboxToListeners(): void {
-    if (!this.#hasListener()) return;
-    const inbox = this.#inbox;
-    while (inbox !== null && inbox.length > 0 && this.#hasListener()) {
-      const message = this.#dequeue(inbox);
-      const data = typeof message.data === 'string' ? Buffer.from(message.data, 'utf8') : message.data;
-      try {
-        this.#onRawMessage?.(data, message.type);
-        this.#onMessage?.(message);
-      } catch (error) {
-        this.#listenerFailed(error);
-      }
-    }
-    this.#setPaused(PAUSED_BY_INBOX, false);
-  }
-
-  #openIncomingStream(): IncomingStream {
-    const stream = new IncomingStream(this.#incomingType, this.#ports);
-    this.#incomingStream = stream;
-    this.#incomingMode = 'stream';
-    return stream;
-  }
-
-  #checkStreamPressure(): void {
-    const stream = this.#incomingStream;
-    if (stream?.full) this.#setPaused(PAUSED_BY_STREAM, true);
-  }
-
-  #setPaused(reason: number, paused: boolean): void {
-    const before = this.#pausedBy;
-    const after = paused ? before | reason : before & ~reason;
-    if (before === after) return;
-    this.#pausedBy = after;
-    if (this.#readyState === 'closed') return;
-    if (before === 0) this.#transport.pause();
-    else if (after === 0) this.#transport.resume();
-  }
-
-  /** No message will arrive any more: fail waiting readers and a half-read stream. */
-  #endIncoming(): void {
-    const readers = this.#inbox?.readers;
-    if (this.#incomingStream !== null || (readers !== undefined && readers.length > 0)) {
-      const error = this.#endedError() ?? this.#closedError();
-      if (this.#incomingStream !== null) {
-        this.#incomingStream.error(error);
-        this.#incomingStream = null;
-      }
-      if (readers !== undefined) for (const reader of readers.splice(0)) reader.reject(error);
-    }
-    this.#incomingMode = 'none';
-    if (this.#incomingChunks.length > 0) this.#incomingChunks = NO_ITEMS;
-    // Nothing more to read from the wire: paused or not no longer matters for the peer's Close.
-    this.#setPaused(PAUSED_BY_INBOX | PAUSED_BY_STREAM, false);
   }
 
   /** The error reads get once no further message can arrive, or null while one still can. */
@@ -842,7 +645,7 @@ export class Connection implements AsyncIterable<Message> {
     close.fail(code, reason);
     close.unsentMessages += this.#q.dropData();
     this.#sendClose(code, reason);
-    this.#endIncoming();
+    this.#inbound.end();
   }
 
   #listenerFailed(error: unknown): void {
@@ -908,7 +711,7 @@ export class Connection implements AsyncIterable<Message> {
     this.#heartbeat?.stop();
     const info = close.currentInfo(this.#core.closeSent);
     close.info = info;
-    this.#endIncoming();
+    this.#inbound.end();
     // An error (and its stack trace) only when someone waits for it: most connections end with none.
     if ((out?.waiting ?? 0) + this.#pings.length > 0) {
       const error = this.#closedError();
@@ -928,10 +731,6 @@ export class Connection implements AsyncIterable<Message> {
 
   // ---------------------------------------------------------------- liveness
 
-  #activity(): void {
-    this.#heartbeat?.activity();
-  }
-
   #sendHeartbeatPing(): void {
     const queue = this.#q;
     const payload = Buffer.allocUnsafe(4);
@@ -948,10 +747,10 @@ export class Connection implements AsyncIterable<Message> {
         this.#connection = connection;
       }
       onMessageStart(type: MessageType): void {
-        this.#connection.#onMessageStart(type);
+        this.#connection.#inbound.messageStart(type);
       }
       onMessageData(chunk: Buffer, end: boolean): void {
-        this.#connection.#onMessageData(chunk, end);
+        this.#connection.#inbound.messageData(chunk, end);
       }
       onPing(payload: Buffer): void {
         this.#connection.#onPingFrame(payload);
@@ -989,6 +788,16 @@ export class Connection implements AsyncIterable<Message> {
       closedError(): ConnectionClosedError {
         return this.#connection.#closedError();
       }
+      endedError(): ConnectionClosedError | null {
+        return this.#connection.#endedError();
+      }
+      get deliverable(): boolean {
+        const connection = this.#connection;
+        return connection.#readyState !== 'closed' && !connection.#close.failed;
+      }
+      listenerFailed(error: unknown): void {
+        this.#connection.#listenerFailed(error);
+      }
       failLocally(code: number, reason: string): void {
         this.#connection.#failLocally(code, reason);
       }
@@ -1006,19 +815,6 @@ export class Connection implements AsyncIterable<Message> {
         const listener = this.#connection.#onDrain;
         if (listener) this.#connection.#callListener(listener);
       }
-      streamPulled(stream: IncomingStream): void {
-        const connection = this.#connection;
-        if (connection.#incomingStream === stream) connection.#setPaused(PAUSED_BY_STREAM, false);
-      }
-      streamCancelled(stream: IncomingStream): void {
-        const connection = this.#connection;
-        if (connection.#incomingStream === stream && connection.#incomingMode === 'stream') {
-          // Drop the rest of this message, keep reading the connection.
-          connection.#incomingStream = null;
-          connection.#incomingMode = 'discard';
-          connection.#setPaused(PAUSED_BY_STREAM, false);
-        }
-      }
       shed(code: number, reason: string): void {
         this.#connection.#failLocally(code, reason);
       }
@@ -1026,7 +822,7 @@ export class Connection implements AsyncIterable<Message> {
         return this.#connection.#readyState;
       }
       get readingPaused(): boolean {
-        return this.#connection.#pausedBy !== 0;
+        return this.#connection.#inbound.pausedBy !== 0;
       }
       get pendingWriteBytes(): number {
         return this.#connection.#transport.writableLength;

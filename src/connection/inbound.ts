@@ -1,0 +1,275 @@
+import type { ConnectionClosedError } from '../errors.js';
+import type { MessageType } from '../protocol/types.js';
+import type { ConnectionSettings } from './connection-settings.js';
+import type { Heartbeat } from './heartbeat.js';
+import { singleChunkStream, toMessage } from './incoming-message.js';
+import { IncomingStream, type IncomingStreamHost } from './incoming-stream.js';
+import type { Message, MessageStream } from './message.js';
+import { MessageInbox } from './message-inbox.js';
+import type { Transport } from './transport.js';
+import { NO_ITEMS, owned, type Reader } from './waiter.js';
+
+type Listener<A extends unknown[]> = ((...args: A) => void) | null;
+
+type IncomingMode = 'none' | 'gather' | 'stream' | 'discard';
+
+/** Why the transport is paused; it resumes when no reason is left. */
+const PAUSED_BY_INBOX = 1;
+const PAUSED_BY_STREAM = 2;
+export const PAUSED_BY_USER = 4;
+
+/** What the inbound path needs from its connection (the connection's ports object: no closures). */
+export interface InboundHost {
+  /** 'open', 'closing' or 'closed'. */
+  readonly livenessState: string;
+  /** False once the connection was terminated or failed by us: what still arrives is not delivered. */
+  readonly deliverable: boolean;
+  /** The error reads get once no further message can arrive, or null while one still can. */
+  endedError(): ConnectionClosedError | null;
+  closedError(): ConnectionClosedError;
+  /** A listener threw: close with 1011 and report the error. */
+  listenerFailed(error: unknown): void;
+}
+
+/**
+ * A connection's inbound path: the message being received (gathered, streamed to a reader or
+ * discarded), the listeners or readers it goes to, the inbox of unread messages, and why the
+ * transport is paused. The protocol's onMessageStart/onMessageData land here through the ports.
+ */
+export class Inbound implements IncomingStreamHost {
+  /** PAUSED_BY_* bits; 0 while the transport is read. */
+  pausedBy = 0;
+  onMessage: Listener<[Message]> = null;
+  onRawMessage: Listener<[Buffer, MessageType]> = null;
+  /** Unread messages and waiting readers; made on first use (#in). */
+  #inbox: MessageInbox | null = null;
+  #type: MessageType = 'binary';
+  #mode: IncomingMode = 'none';
+  #chunks: Buffer[] = NO_ITEMS;
+  #stream: IncomingStream | null = null;
+  readonly #transport: Transport;
+  readonly #settings: ConnectionSettings;
+  readonly #heartbeat: Heartbeat | null;
+  readonly #host: InboundHost;
+
+  constructor(
+    transport: Transport,
+    settings: ConnectionSettings,
+    heartbeat: Heartbeat | null,
+    host: InboundHost,
+  ) {
+    this.#transport = transport;
+    this.#settings = settings;
+    this.#heartbeat = heartbeat;
+    this.#host = host;
+  }
+
+  // ---------------------------------------------------------------- readers
+
+  read(): Promise<Message> {
+    const inbox = this.#inbox;
+    if (inbox !== null && inbox.length > 0) return Promise.resolve(this.#dequeue(inbox));
+    const ended = this.#host.endedError();
+    if (ended) return Promise.reject(ended);
+    return new Promise<Message | MessageStream>((resolve, reject) => {
+      this.#in.addReader({ stream: false, resolve, reject });
+    }) as Promise<Message>;
+  }
+
+  readStream(): Promise<MessageStream> {
+    const inbox = this.#inbox;
+    if (inbox !== null && inbox.length > 0) return Promise.resolve(singleChunkStream(this.#dequeue(inbox)));
+    if (this.#mode === 'gather' && (inbox?.readers.length ?? 0) === 0 && !this.#hasListener()) {
+      // A message is arriving: hand over what came so far and stream the rest.
+      const stream = this.#openStream();
+      for (const chunk of this.#chunks) stream.push(chunk);
+      this.#chunks = NO_ITEMS;
+      this.#checkStreamPressure();
+      return Promise.resolve(stream.forReader());
+    }
+    const ended = this.#host.endedError();
+    if (ended) return Promise.reject(ended);
+    return new Promise<Message | MessageStream>((resolve, reject) => {
+      this.#in.addReader({ stream: true, resolve, reject });
+    }) as Promise<MessageStream>;
+  }
+
+  /** A listener was set or cleared: hand it the messages already queued. */
+  drainToListeners(): void {
+    if (!this.#hasListener()) return;
+    const inbox = this.#inbox;
+    while (inbox !== null && inbox.length > 0 && this.#hasListener()) {
+      const message = this.#dequeue(inbox);
+      const data = typeof message.data === 'string' ? Buffer.from(message.data, 'utf8') : message.data;
+      try {
+        this.onRawMessage?.(data, message.type);
+        this.onMessage?.(message);
+      } catch (error) {
+        this.#host.listenerFailed(error);
+      }
+    }
+    this.setPaused(PAUSED_BY_INBOX, false);
+  }
+
+  // ---------------------------------------------------------------- protocol events
+
+  messageStart(type: MessageType): void {
+    this.#type = type;
+    if (!this.#host.deliverable) {
+      // Terminated or failed by us meanwhile: the rest of what arrives is not delivered.
+      this.#mode = 'discard';
+      return;
+    }
+    const readers = this.#inbox?.readers;
+    if (readers?.[0]?.stream && !this.#hasListener()) {
+      const reader = readers.shift() as Reader;
+      reader.resolve(this.#openStream().forReader());
+    } else {
+      this.#mode = 'gather';
+    }
+  }
+
+  messageData(chunk: Buffer, end: boolean): void {
+    switch (this.#mode) {
+      case 'gather': {
+        if (!end) {
+          this.#chunks = owned(this.#chunks);
+          this.#chunks.push(chunk);
+          return;
+        }
+        const chunks = this.#chunks;
+        let data = chunk;
+        if (chunks.length > 0) {
+          chunks.push(chunk);
+          data = Buffer.concat(chunks);
+          this.#chunks = NO_ITEMS;
+        }
+        this.#mode = 'none';
+        this.#deliver(this.#type, data);
+        return;
+      }
+      case 'stream': {
+        const stream = this.#stream as IncomingStream;
+        stream.push(chunk);
+        if (end) {
+          stream.end();
+          this.#stream = null;
+          this.#mode = 'none';
+          this.setPaused(PAUSED_BY_STREAM, false);
+          this.#heartbeat?.activity();
+        } else {
+          this.#checkStreamPressure();
+        }
+        return;
+      }
+      case 'discard': {
+        if (end) {
+          this.#mode = 'none';
+          this.setPaused(PAUSED_BY_STREAM, false);
+        }
+        return;
+      }
+      case 'none':
+        return;
+      default: {
+        const never: never = this.#mode;
+        throw new Error(`unknown mode ${String(never)}`);
+      }
+    }
+  }
+
+  /** No message will arrive any more: fail waiting readers and a half-read stream. */
+  end(): void {
+    const readers = this.#inbox?.readers;
+    if (this.#stream !== null || (readers !== undefined && readers.length > 0)) {
+      const error = this.#host.endedError() ?? this.#host.closedError();
+      if (this.#stream !== null) {
+        this.#stream.error(error);
+        this.#stream = null;
+      }
+      if (readers !== undefined) for (const reader of readers.splice(0)) reader.reject(error);
+    }
+    this.#mode = 'none';
+    if (this.#chunks.length > 0) this.#chunks = NO_ITEMS;
+    // Nothing more to read from the wire: paused or not no longer matters for the peer's Close.
+    this.setPaused(PAUSED_BY_INBOX | PAUSED_BY_STREAM, false);
+  }
+
+  // ---------------------------------------------------------------- incoming stream events
+
+  streamPulled(stream: IncomingStream): void {
+    if (this.#stream === stream) this.setPaused(PAUSED_BY_STREAM, false);
+  }
+
+  streamCancelled(stream: IncomingStream): void {
+    if (this.#stream === stream && this.#mode === 'stream') {
+      // Drop the rest of this message, keep reading the connection.
+      this.#stream = null;
+      this.#mode = 'discard';
+      this.setPaused(PAUSED_BY_STREAM, false);
+    }
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  setPaused(reason: number, paused: boolean): void {
+    const before = this.pausedBy;
+    const after = paused ? before | reason : before & ~reason;
+    if (before === after) return;
+    this.pausedBy = after;
+    if (this.#host.livenessState === 'closed') return;
+    if (before === 0) this.#transport.pause();
+    else if (after === 0) this.#transport.resume();
+  }
+
+  #hasListener(): boolean {
+    return this.onMessage !== null || this.onRawMessage !== null;
+  }
+
+  #deliver(type: MessageType, data: Buffer): void {
+    this.#heartbeat?.activity();
+    const raw = this.onRawMessage;
+    const listener = this.onMessage;
+    if (raw !== null || listener !== null) {
+      try {
+        if (raw !== null) raw(data, type);
+        if (listener !== null) listener(toMessage(type, data));
+      } catch (error) {
+        this.#host.listenerFailed(error);
+      }
+      return;
+    }
+    const inbox = this.#in;
+    const reader = inbox.readers.shift();
+    if (reader) {
+      const message = toMessage(type, data);
+      reader.resolve(reader.stream ? singleChunkStream(message) : message);
+      return;
+    }
+    if (inbox.push(toMessage(type, data), data.length)) this.setPaused(PAUSED_BY_INBOX, true);
+  }
+
+  /** The oldest unread message; reading resumes once the queue is down to half its bounds. */
+  #dequeue(inbox: MessageInbox): Message {
+    const message = inbox.shift();
+    if ((this.pausedBy & PAUSED_BY_INBOX) !== 0 && inbox.drained) this.setPaused(PAUSED_BY_INBOX, false);
+    return message;
+  }
+
+  get #in(): MessageInbox {
+    if (this.#inbox === null) this.#inbox = new MessageInbox(this.#settings);
+    return this.#inbox;
+  }
+
+  #openStream(): IncomingStream {
+    const stream = new IncomingStream(this.#type, this);
+    this.#stream = stream;
+    this.#mode = 'stream';
+    return stream;
+  }
+
+  #checkStreamPressure(): void {
+    const stream = this.#stream;
+    if (stream?.full) this.setPaused(PAUSED_BY_STREAM, true);
+  }
+}
