@@ -5,6 +5,16 @@ import { Protocol, type ProtocolHandler } from '../protocol/protocol.js';
 import type { MessageType } from '../protocol/types.js';
 import type { BudgetMember } from './buffer-budget.js';
 import { CloseHandshake, OPEN_CLOSE_STATE } from './close-handshake.js';
+import {
+  type ClosingConnection,
+  closeFrameReceived,
+  endOutgoing,
+  failLocally,
+  protocolFailed,
+  startClosing,
+  transportClosed,
+  transportEnded,
+} from './close-lifecycle.js';
 import type { ConnectionOptions, UpgradeRequestInfo } from './connection-options.js';
 import { type ConnectionSettings, connectionSettings } from './connection-settings.js';
 import type { ConnectionStats, DropReason } from './connection-stats.js';
@@ -42,6 +52,7 @@ type ConnectionPorts = ProtocolHandler &
   BudgetMember &
   HeartbeatHost &
   InboundHost &
+  ClosingConnection &
   OutboundHost;
 let portsFor: (connection: Connection) => ConnectionPorts;
 /**
@@ -461,7 +472,7 @@ export class Connection implements AsyncIterable<Message> {
   close(code = 1000, reason = ''): Promise<CloseInfo> {
     if (this.#readyState === 'open') {
       try {
-        this.#sendClose(code, reason);
+        startClosing(this.#ports, code, reason);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -508,21 +519,6 @@ export class Connection implements AsyncIterable<Message> {
     this.#flush();
   }
 
-  #onTransportEnd(): void {
-    // The peer will send nothing more; finish our side once the queue is out.
-    if (!this.#close.received) this.#closing.noteAbnormal('connection ended without a close frame');
-    this.#q.endAfterFlush();
-    this.#flush();
-  }
-
-  #onTransportClose(error?: Error): void {
-    const close = this.#closing;
-    close.noteAbnormal(
-      error ? error.message : close.received ? '' : 'connection closed without a close frame',
-    );
-    this.#finish();
-  }
-
   // ---------------------------------------------------------------- protocol events
 
   #onPingFrame(payload: Buffer): void {
@@ -552,36 +548,11 @@ export class Connection implements AsyncIterable<Message> {
     if (listener) this.#callListener(listener, payload);
   }
 
-  #onCloseFrame(code: number, reason: string): void {
-    const close = this.#closing;
-    close.received = true;
-    close.code = code;
-    close.reason = reason;
-    if (this.#readyState === 'open') this.#readyState = 'closing';
-    this.#endOutgoing();
-    this.#inbound.end();
-    this.#startCloseTimer();
-    if (this.#core.state === 'closed') this.#closeHandshakeDone();
-  }
-
   #onOutput(bytes: Buffer): void {
     // The core's own Close (the echo, or the one failing the connection): after queued data.
     const queue = this.#q;
     queue.data.push(bytes);
     queue.commit(bytes.length, 'close');
-    this.#scheduleFlush();
-  }
-
-  #onFail(error: ProtocolError): void {
-    // RFC 6455 7.1.7: the core already queued its Close; drop the backlog, send it, close TCP.
-    const close = this.#closing;
-    close.fail(error.closeCode, error.message);
-    close.unsentMessages += this.#q.dropData();
-    if (this.#readyState === 'open') this.#readyState = 'closing';
-    this.#endOutgoing();
-    this.#inbound.end();
-    this.#q.endAfterFlush();
-    this.#startCloseTimer();
     this.#scheduleFlush();
   }
 
@@ -618,38 +589,8 @@ export class Connection implements AsyncIterable<Message> {
     if (listener) this.#callListener(listener, reason, messages, bytes);
   }
 
-  /** No more data frames can be sent: fail waiting stream writers and deferred messages. */
-  #endOutgoing(): void {
-    const unsent = this.#outbound?.endStreams() ?? 0;
-    if (unsent > 0) this.#closing.unsentMessages += unsent;
-  }
-
-  #sendClose(code: number, reason: string): void {
-    const queue = this.#q;
-    // Validates code and reason (RFC 6455 7.4.1, 5.5.1: 123 bytes) and throws before any state change.
-    const bytes = this.#core.frameClose(code, reason, queue.data);
-    queue.commit(bytes, 'close');
-    const close = this.#closing;
-    close.sentCode = code;
-    close.sentReason = reason;
-    this.#readyState = 'closing';
-    this.#endOutgoing();
-    this.#startCloseTimer();
-    this.#scheduleFlush();
-  }
-
-  /** Close with our own error code (backpressure policy, aborted stream, a listener threw): the backlog is dropped. */
-  #failLocally(code: number, reason: string): void {
-    if (this.#readyState !== 'open') return;
-    const close = this.#closing;
-    close.fail(code, reason);
-    close.unsentMessages += this.#q.dropData();
-    this.#sendClose(code, reason);
-    this.#inbound.end();
-  }
-
   #listenerFailed(error: unknown): void {
-    this.#failLocally(1011, 'internal error');
+    failLocally(this.#ports, 1011, 'internal error');
     const onError = this.#onError;
     if (onError) {
       try {
@@ -682,28 +623,12 @@ export class Connection implements AsyncIterable<Message> {
 
   // ---------------------------------------------------------------- closing internals
 
-  #startCloseTimer(): void {
-    const close = this.#closing;
-    if (close.timer !== null || this.#readyState === 'closed') return;
-    close.timer = this.#settings.clock.setTimeout(() => {
-      close.timer = null;
-      if (!close.received) close.noteAbnormal('close handshake timed out');
-      this.terminate();
-    }, this.#settings.closeTimeout);
-  }
-
-  /** A Close went each way (RFC 6455 7.1.1): the server closes TCP at once, the client waits for it. */
-  #closeHandshakeDone(): void {
-    if (this.#settings.role === 'server') this.#q.endAfterFlush();
-    this.#scheduleFlush();
-  }
-
   #finish(): void {
     if (this.#readyState === 'closed') return;
     const close = this.#closing;
     const out = this.#outbound;
     if (out !== null) close.unsentMessages += out.queue.clear();
-    this.#endOutgoing();
+    endOutgoing(this.#ports);
     this.#readyState = 'closed';
     const clock = this.#settings.clock;
     if (close.timer !== null) clock.clearTimeout(close.timer);
@@ -759,13 +684,13 @@ export class Connection implements AsyncIterable<Message> {
         this.#connection.#onPongFrame(payload);
       }
       onCloseFrame(code: number, reason: string): void {
-        this.#connection.#onCloseFrame(code, reason);
+        closeFrameReceived(this, code, reason);
       }
       onOutput(bytes: Buffer): void {
         this.#connection.#onOutput(bytes);
       }
       onFail(error: ProtocolError): void {
-        this.#connection.#onFail(error);
+        protocolFailed(this, error);
       }
       onData(chunk: Buffer): void {
         this.#connection.#onData(chunk);
@@ -774,10 +699,10 @@ export class Connection implements AsyncIterable<Message> {
         this.#connection.#onTransportDrain();
       }
       onEnd(): void {
-        this.#connection.#onTransportEnd();
+        transportEnded(this);
       }
       onClose(error?: Error): void {
-        this.#connection.#onTransportClose(error);
+        transportClosed(this, error);
       }
       get heldBytes(): number {
         return this.#connection.#outbound?.heldBytes ?? 0;
@@ -799,7 +724,7 @@ export class Connection implements AsyncIterable<Message> {
         this.#connection.#listenerFailed(error);
       }
       failLocally(code: number, reason: string): void {
-        this.#connection.#failLocally(code, reason);
+        failLocally(this, code, reason);
       }
       dropped(reason: DropReason, messages: number, bytes: number): void {
         this.#connection.#dropped(reason, messages, bytes);
@@ -816,7 +741,40 @@ export class Connection implements AsyncIterable<Message> {
         if (listener) this.#connection.#callListener(listener);
       }
       shed(code: number, reason: string): void {
-        this.#connection.#failLocally(code, reason);
+        failLocally(this, code, reason);
+      }
+      get readyState(): ReadyState {
+        return this.#connection.#readyState;
+      }
+      set readyState(state: ReadyState) {
+        this.#connection.#readyState = state;
+      }
+      get closing(): CloseHandshake {
+        return this.#connection.#closing;
+      }
+      get writeQueue(): WriteQueue {
+        return this.#connection.#q;
+      }
+      get outbound(): Outbound | null {
+        return this.#connection.#outbound;
+      }
+      get inbound(): Inbound {
+        return this.#connection.#inbound;
+      }
+      get core(): Protocol {
+        return this.#connection.#core;
+      }
+      get settings(): ConnectionSettings {
+        return this.#connection.#settings;
+      }
+      flush(): void {
+        this.#connection.#flush();
+      }
+      terminate(): void {
+        this.#connection.terminate();
+      }
+      finish(): void {
+        this.#connection.#finish();
       }
       get livenessState(): string {
         return this.#connection.#readyState;
@@ -838,11 +796,11 @@ export class Connection implements AsyncIterable<Message> {
         this.#connection.terminate();
       }
       closeIdle(): void {
-        this.#connection.#sendClose(1001, 'idle timeout');
+        startClosing(this, 1001, 'idle timeout');
       }
     }
     portsFor = (connection) => new Ports(connection);
-    shedConnection = (connection, code, reason) => connection.#failLocally(code, reason);
+    shedConnection = (connection, code, reason) => failLocally(connection.#ports, code, reason);
     watchClosed = (connection, watcher) => {
       if (connection.#close.info !== null) watcher(connection);
       else connection.#closeWatcher = watcher;
