@@ -18,6 +18,7 @@ import {
 import type { ConnectionOptions, UpgradeRequestInfo } from './connection-options.js';
 import { type ConnectionSettings, connectionSettings } from './connection-settings.js';
 import type { ConnectionStats, DropReason } from './connection-stats.js';
+import { ControlFrames } from './control-frames.js';
 import { FlushBatch } from './flush-batch.js';
 import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import { Inbound, type InboundHost, PAUSED_BY_USER } from './inbound.js';
@@ -28,7 +29,7 @@ import { DROPPED, Outbound, type OutboundHost, QUEUED } from './outbound.js';
 import type { PreparedMessage } from './prepared-message.js';
 import { createStreamWriter } from './stream-writer.js';
 import type { Transport, TransportHandler } from './transport.js';
-import { NO_ITEMS, owned, type PendingPing, settlePings } from './waiter.js';
+import { NO_ITEMS, owned } from './waiter.js';
 import type { WriteQueue } from './write-queue.js';
 
 type Listener<A extends unknown[]> = ((...args: A) => void) | null;
@@ -122,7 +123,6 @@ export class Connection implements AsyncIterable<Message> {
   #stats: { messagesDropped: number; bytesDropped: number; messagesReplaced: number } | null = null;
 
   #readyState: ReadyState = 'open';
-  /** Created on first use of `closed`: an idle server connection need not hold a promise. */
   /** The close handshake's state: the shared frozen OPEN_CLOSE_STATE until closing starts (#closing). */
   #close: CloseHandshake = OPEN_CLOSE_STATE;
   #closeWatcher: ((connection: Connection) => void) | null = null;
@@ -139,13 +139,9 @@ export class Connection implements AsyncIterable<Message> {
   #onDrain: Listener<[]> = null;
   #onError: Listener<[unknown]> = null;
   #onDrop: Listener<[DropReason, number, number]> = null;
-
-  // Outbound (the rest is in #outbound).
-  #pings: PendingPing[] = NO_ITEMS;
-  #pingCounter = 0;
-
-  // Closing.
-
+  /** Pings waiting for their pong, and the pong answer; made on the first ping either way (#ctl). */
+  #control: ControlFrames | null = null;
+  /** The WebSocketStream-shaped view, made by the first read of `stream`. */
   #streams: MessageStreams | null = null;
 
   constructor(transport: Transport, options: ConnectionOptions) {
@@ -203,6 +199,12 @@ export class Connection implements AsyncIterable<Message> {
         this.#ports,
       );
     return this.#outbound;
+  }
+
+  /** Pings and pongs, created on first use. */
+  get #ctl(): ControlFrames {
+    this.#control ??= new ControlFrames(this.#core, this.#settings.clock, this.#ports);
+    return this.#control;
   }
 
   /** The write queue, created on first use. */
@@ -445,23 +447,7 @@ export class Connection implements AsyncIterable<Message> {
    */
   ping(data?: MessageData): Promise<number> {
     if (this.#readyState !== 'open') return Promise.reject(this.#closedError());
-    let payload: Buffer;
-    if (data === undefined) {
-      payload = Buffer.allocUnsafe(4);
-      payload.writeUInt32BE(this.#pingCounter++ >>> 0);
-    } else {
-      payload = Buffer.from(messageBytes(data)); // a copy: we compare it with the pong later
-    }
-    try {
-      this.#q.commitControl(this.#core.framePing(payload, this.#q.control));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    this.#scheduleFlush();
-    return new Promise((resolve, reject) => {
-      this.#pings = owned(this.#pings);
-      this.#pings.push({ payload, sentAt: this.#settings.clock.now(), resolve, reject });
-    });
+    return this.#ctl.ping(data);
   }
 
   /**
@@ -525,25 +511,13 @@ export class Connection implements AsyncIterable<Message> {
     // RFC 6455 5.5.2: a Ping is answered until the peer's Close arrives, so also after our own Close.
     const answerable =
       this.#readyState === 'open' || (this.#readyState === 'closing' && !this.#close.received);
-    if (this.#settings.autoPong && answerable) {
-      // Answer with a Pong carrying the same payload; RFC 6455 5.5.3 lets a newer ping's pong
-      // replace one not yet sent, so a ping flood queues one pong, not one per ping.
-      const queue = this.#q;
-      queue.clearPong();
-      try {
-        queue.commitPong(this.#core.framePong(payload, queue.pong));
-      } catch {
-        queue.clearPong(); // a Close went out meanwhile: no pong after Close (RFC 6455 5.5.1)
-      }
-      this.#scheduleFlush();
-    }
+    if (this.#settings.autoPong && answerable) this.#ctl.answer(payload);
     const listener = this.#onPing;
     if (listener) this.#callListener(listener, payload);
   }
 
   #onPongFrame(payload: Buffer): void {
-    const pings = this.#pings;
-    if (pings.length > 0) settlePings(pings, payload, this.#settings.clock.now());
+    this.#control?.pongReceived(payload);
     const listener = this.#onPong;
     if (listener) this.#callListener(listener, payload);
   }
@@ -638,10 +612,11 @@ export class Connection implements AsyncIterable<Message> {
     close.info = info;
     this.#inbound.end();
     // An error (and its stack trace) only when someone waits for it: most connections end with none.
-    if ((out?.waiting ?? 0) + this.#pings.length > 0) {
+    const control = this.#control;
+    if ((out?.waiting ?? 0) + (control?.waiting ?? 0) > 0) {
       const error = this.#closedError();
       out?.rejectWaiters(error);
-      for (const ping of this.#pings.splice(0)) ping.reject(error);
+      control?.rejectPending(error);
     }
     this.#extension?.dispose();
     this.#settings.budget?.leave(this.#ports);
@@ -652,16 +627,6 @@ export class Connection implements AsyncIterable<Message> {
       this.#closeWatcher = null;
       watcher(this);
     }
-  }
-
-  // ---------------------------------------------------------------- liveness
-
-  #sendHeartbeatPing(): void {
-    const queue = this.#q;
-    const payload = Buffer.allocUnsafe(4);
-    payload.writeUInt32BE(this.#pingCounter++ >>> 0);
-    queue.commitControl(this.#core.framePing(payload, queue.control));
-    this.#scheduleFlush();
   }
 
   static {
@@ -789,7 +754,7 @@ export class Connection implements AsyncIterable<Message> {
         return this.#connection.#transport.flushedBytes ?? 0;
       }
       sendHeartbeatPing(): void {
-        this.#connection.#sendHeartbeatPing();
+        this.#connection.#ctl.heartbeatPing();
       }
       expire(reason: string): void {
         this.#connection.#closing.abnormalReason = reason;
