@@ -22,8 +22,10 @@ export interface ClosingConnection {
   scheduleFlush(): void;
   flush(): void;
   terminate(): void;
-  /** The transport is gone: settle everything and resolve `closed`. */
-  finish(): void;
+  /** finish(): stop the heartbeat, end reading, reject waiters, leave the budget. */
+  release(): void;
+  /** finish(): call the server's close watcher, if any (after `closed` is resolved). */
+  notifyClosed(): void;
 }
 
 // The close handshake from the connection's side (RFC 6455 section 7): starting it, failing the
@@ -95,7 +97,25 @@ export function transportEnded(connection: ClosingConnection): void {
 export function transportClosed(connection: ClosingConnection, error: Error | undefined): void {
   const close = connection.closing;
   close.noteAbnormal(error ? error.message : close.received ? '' : 'connection closed without a close frame');
-  connection.finish();
+  finish(connection);
+}
+
+/** The transport is gone (or destroyed): settle everything and resolve `closed`, once. */
+export function finish(connection: ClosingConnection): void {
+  if (connection.readyState === 'closed') return;
+  const close = connection.closing;
+  const out = connection.outbound;
+  if (out !== null) close.unsentMessages += out.queue.clear();
+  endOutgoing(connection);
+  connection.readyState = 'closed';
+  if (close.timer !== null) connection.settings.clock.clearTimeout(close.timer);
+  close.timer = null;
+  const info = close.currentInfo(connection.core.closeSent);
+  close.info = info;
+  connection.release();
+  close.resolve?.(info);
+  close.resolve = null;
+  connection.notifyClosed();
 }
 
 /** No more data frames can be sent: fail waiting stream writers and deferred messages. */

@@ -8,8 +8,8 @@ import { CloseHandshake, OPEN_CLOSE_STATE } from './close-handshake.js';
 import {
   type ClosingConnection,
   closeFrameReceived,
-  endOutgoing,
   failLocally,
+  finish,
   protocolFailed,
   startClosing,
   transportClosed,
@@ -27,7 +27,6 @@ import { checkTextBytes, messageBytes } from './message-bytes.js';
 import { type MessageStreams, messageIterator, messageStreams } from './message-streams.js';
 import { DROPPED, Outbound, type OutboundHost, QUEUED } from './outbound.js';
 import type { PreparedMessage } from './prepared-message.js';
-import { createStreamWriter } from './stream-writer.js';
 import type { Transport, TransportHandler } from './transport.js';
 import { NO_ITEMS, owned } from './waiter.js';
 import type { WriteQueue } from './write-queue.js';
@@ -339,9 +338,7 @@ export class Connection implements AsyncIterable<Message> {
     const binary = options?.binary ?? typeof data !== 'string';
     if (!binary) checkTextBytes(data, bytes);
     const outcome = this.#offer(binary ? 'binary' : 'text', bytes, options?.compress, null, options);
-    if (outcome === QUEUED && this.bufferedAmount <= this.#settings.maxBufferedBytes) return true;
-    this.#out.overBound = true;
-    return false;
+    return this.#accepted(outcome);
   }
 
   /**
@@ -357,9 +354,7 @@ export class Connection implements AsyncIterable<Message> {
       prepared,
       options,
     );
-    if (outcome === QUEUED && this.bufferedAmount <= this.#settings.maxBufferedBytes) return true;
-    this.#out.overBound = true;
-    return false;
+    return this.#accepted(outcome);
   }
 
   /**
@@ -408,29 +403,7 @@ export class Connection implements AsyncIterable<Message> {
    */
   writeStream(type: MessageType = 'binary', options?: { compress?: boolean }): WritableStream<MessageData> {
     if (this.#readyState !== 'open') throw this.#closedError();
-    const writer = createStreamWriter(type, options?.compress ?? this.#extension != null);
-    let waitForTurn: Promise<void> | undefined;
-    const out = this.#out;
-    const channel = out.dataChannel;
-    if (!channel.busy) channel.owner = writer;
-    else {
-      channel.defer(writer, 0);
-      waitForTurn = new Promise((resolve, reject) => {
-        writer.start = { resolve, reject };
-      });
-    }
-    return new WritableStream<MessageData>(
-      {
-        start: (controller) => {
-          writer.controller = controller;
-          return waitForTurn;
-        },
-        write: (chunk) => out.writeFragment(writer, chunk),
-        close: () => out.finishStream(writer),
-        abort: () => out.abortStream(writer),
-      },
-      new CountQueuingStrategy({ highWaterMark: 1 }),
-    );
+    return this.#out.openStream(type, options?.compress ?? this.#extension != null);
   }
 
   /** WebSocketStream-shaped: a readable of messages and a writable of message data. close()/abort() on the writable closes the connection. */
@@ -471,7 +444,7 @@ export class Connection implements AsyncIterable<Message> {
     if (this.#readyState === 'closed') return;
     this.#closing.noteAbnormal('terminated');
     this.#transport.destroy();
-    this.#finish();
+    finish(this.#ports);
   }
 
   // ---------------------------------------------------------------- transport events
@@ -555,6 +528,13 @@ export class Connection implements AsyncIterable<Message> {
     return this.#out.offer(type, data, compress, prepared, options);
   }
 
+  /** send()'s answer: true when queued with bufferedAmount within its bound (else onDrain is due). */
+  #accepted(outcome: number): boolean {
+    if (outcome === QUEUED && this.bufferedAmount <= this.#settings.maxBufferedBytes) return true;
+    this.#out.overBound = true;
+    return false;
+  }
+
   #dropped(reason: DropReason, messages: number, bytes: number): void {
     const stats = this.#liveStats();
     stats.messagesDropped += messages;
@@ -597,21 +577,12 @@ export class Connection implements AsyncIterable<Message> {
 
   // ---------------------------------------------------------------- closing internals
 
-  #finish(): void {
-    if (this.#readyState === 'closed') return;
-    const close = this.#closing;
-    const out = this.#outbound;
-    if (out !== null) close.unsentMessages += out.queue.clear();
-    endOutgoing(this.#ports);
-    this.#readyState = 'closed';
-    const clock = this.#settings.clock;
-    if (close.timer !== null) clock.clearTimeout(close.timer);
-    close.timer = null;
+  /** finish(): the connection's parts let go of it (close-lifecycle.ts settles the close state around this). */
+  #release(): void {
     this.#heartbeat?.stop();
-    const info = close.currentInfo(this.#core.closeSent);
-    close.info = info;
     this.#inbound.end();
     // An error (and its stack trace) only when someone waits for it: most connections end with none.
+    const out = this.#outbound;
     const control = this.#control;
     if ((out?.waiting ?? 0) + (control?.waiting ?? 0) > 0) {
       const error = this.#closedError();
@@ -620,13 +591,6 @@ export class Connection implements AsyncIterable<Message> {
     }
     this.#extension?.dispose();
     this.#settings.budget?.leave(this.#ports);
-    close.resolve?.(info);
-    close.resolve = null;
-    const watcher = this.#closeWatcher;
-    if (watcher !== null) {
-      this.#closeWatcher = null;
-      watcher(this);
-    }
   }
 
   static {
@@ -671,9 +635,6 @@ export class Connection implements AsyncIterable<Message> {
       }
       get heldBytes(): number {
         return this.#connection.#outbound?.heldBytes ?? 0;
-      }
-      get sendable(): boolean {
-        return this.#connection.#readyState === 'open';
       }
       closedError(): ConnectionClosedError {
         return this.#connection.#closedError();
@@ -738,11 +699,16 @@ export class Connection implements AsyncIterable<Message> {
       terminate(): void {
         this.#connection.terminate();
       }
-      finish(): void {
-        this.#connection.#finish();
+      release(): void {
+        this.#connection.#release();
       }
-      get livenessState(): string {
-        return this.#connection.#readyState;
+      notifyClosed(): void {
+        const connection = this.#connection;
+        const watcher = connection.#closeWatcher;
+        if (watcher !== null) {
+          connection.#closeWatcher = null;
+          watcher(connection);
+        }
       }
       get readingPaused(): boolean {
         return this.#connection.#inbound.pausedBy !== 0;

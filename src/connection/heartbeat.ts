@@ -5,7 +5,7 @@ import { type Deadline, DeadlineScheduler } from './deadline-scheduler.js';
 /** What the heartbeat needs from its connection (the connection's ports object: no closures). */
 export interface HeartbeatHost {
   /** 'open', 'closing' or 'closed'. */
-  readonly livenessState: string;
+  readonly readyState: string;
   /** True while the connection does not read its transport (the pong may sit unread). */
   readonly readingPaused: boolean;
   /** Bytes the transport holds that the OS has not taken. */
@@ -77,7 +77,7 @@ export class Heartbeat implements Deadline {
 
   expire(now: number): void {
     const host = this.#host;
-    const state = host.livenessState;
+    const state = host.readyState;
     if (state === 'closed') return;
     const options = this.#settings.heartbeat;
     if (options !== null && this.#pongDeadline <= now) {

@@ -21,7 +21,7 @@ export const PAUSED_BY_USER = 4;
 /** What the inbound path needs from its connection (the connection's ports object: no closures). */
 export interface InboundHost {
   /** 'open', 'closing' or 'closed'. */
-  readonly livenessState: string;
+  readonly readyState: string;
   /** False once the connection was terminated or failed by us: what still arrives is not delivered. */
   readonly deliverable: boolean;
   /** The error reads get once no further message can arrive, or null while one still can. */
@@ -217,7 +217,7 @@ export class Inbound implements IncomingStreamHost {
     const after = paused ? before | reason : before & ~reason;
     if (before === after) return;
     this.pausedBy = after;
-    if (this.#host.livenessState === 'closed') return;
+    if (this.#host.readyState === 'closed') return;
     if (before === 0) this.#transport.pause();
     else if (after === 0) this.#transport.resume();
   }

@@ -9,7 +9,7 @@ import type { Heartbeat } from './heartbeat.js';
 import type { MessageData, SendOptions } from './message.js';
 import { messageBytes } from './message-bytes.js';
 import type { PreparedMessage } from './prepared-message.js';
-import type { DeferredMessage, StreamWriter } from './stream-writer.js';
+import { createStreamWriter, type DeferredMessage, type StreamWriter } from './stream-writer.js';
 import type { Transport } from './transport.js';
 import { NO_ITEMS, owned, type Waiter } from './waiter.js';
 import { WriteQueue } from './write-queue.js';
@@ -22,8 +22,8 @@ const EMPTY = Buffer.alloc(0);
 
 /** What the outbound path needs from its connection (the connection's ports object: no closures). */
 export interface OutboundHost {
-  /** True while the connection is open (sending is allowed). */
-  readonly sendable: boolean;
+  /** 'open', 'closing' or 'closed': only an open connection sends data. */
+  readonly readyState: string;
   /** The error a send gets once the connection is closing or closed. */
   closedError(): ConnectionClosedError;
   /** Close with our own code, dropping the backlog (a policy or an aborted stream). */
@@ -259,7 +259,7 @@ export class Outbound {
         }
         if (messages > 0) {
           host.dropped('drop-oldest', messages, bytes);
-          if (!host.sendable) throw host.closedError(); // onDrop threw
+          if (host.readyState !== 'open') throw host.closedError(); // onDrop threw
         }
         return QUEUED;
       }
@@ -277,14 +277,35 @@ export class Outbound {
 
   // ---------------------------------------------------------------- streamed messages
 
-  /** The data channel, made by the first writeStream(). */
-  get dataChannel(): DataChannel {
+  /** writeStream(): a writable whose chunks go out as fragments of one message, in its turn on the data channel. */
+  openStream(type: MessageType, compress: boolean): WritableStream<MessageData> {
+    const writer = createStreamWriter(type, compress);
+    let waitForTurn: Promise<void> | undefined;
     this.channel ??= new DataChannel(this.#settings.budget);
-    return this.channel;
+    const channel = this.channel;
+    if (!channel.busy) channel.owner = writer;
+    else {
+      channel.defer(writer, 0);
+      waitForTurn = new Promise((resolve, reject) => {
+        writer.start = { resolve, reject };
+      });
+    }
+    return new WritableStream<MessageData>(
+      {
+        start: (controller) => {
+          writer.controller = controller;
+          return waitForTurn;
+        },
+        write: (chunk) => this.#writeFragment(writer, chunk),
+        close: () => this.#finishStream(writer),
+        abort: () => this.#abortStream(writer),
+      },
+      new CountQueuingStrategy({ highWaterMark: 1 }),
+    );
   }
 
-  writeFragment(writer: StreamWriter, chunk: MessageData): Promise<void> | undefined {
-    if (writer.done || !this.#host.sendable) throw this.#host.closedError();
+  #writeFragment(writer: StreamWriter, chunk: MessageData): Promise<void> | undefined {
+    if (writer.done || this.#host.readyState !== 'open') throw this.#host.closedError();
     const bytes = messageBytes(chunk);
     if (bytes.length === 0) return undefined;
     if (writer.utf8 !== null && !writer.utf8.write(bytes)) this.#refuseStreamText(writer);
@@ -303,8 +324,8 @@ export class Outbound {
     return undefined;
   }
 
-  finishStream(writer: StreamWriter): void {
-    if (writer.done || !this.#host.sendable) throw this.#host.closedError();
+  #finishStream(writer: StreamWriter): void {
+    if (writer.done || this.#host.readyState !== 'open') throw this.#host.closedError();
     if (writer.utf8 !== null && !writer.utf8.end()) this.#refuseStreamText(writer);
     writer.done = true;
     const queue = this.queue;
@@ -314,7 +335,7 @@ export class Outbound {
     this.#passChannelOn();
   }
 
-  abortStream(writer: StreamWriter): void {
+  #abortStream(writer: StreamWriter): void {
     if (writer.done) return;
     writer.done = true;
     if (this.channel?.withdraw(writer) === false) this.#host.failLocally(1011, 'message stream aborted');
@@ -322,7 +343,7 @@ export class Outbound {
 
   /** Text that is not UTF-8 cannot be sent, and the fragments already out cannot be taken back. */
   #refuseStreamText(writer: StreamWriter): never {
-    this.abortStream(writer);
+    this.#abortStream(writer);
     throw new WebSocketError('ERR_INVALID_ARGUMENT', 'text message stream is not valid UTF-8 (RFC 6455 5.6)');
   }
 
