@@ -57,7 +57,8 @@ export function throughputChart(summaries: readonly ScenarioSummary[], title: st
   const ceiling = left + plot / 1.25;
   const height = y + 10;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12" role="img">`,
+    `<title>${escapeXml(title)}: fullduplex, ws and ws + bufferutil as a share of a raw net echo per scenario</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
     `<text x="10" y="22" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
     `<line x1="${ceiling}" y1="32" x2="${ceiling}" y2="${height - 6}" stroke="#bbb" stroke-dasharray="4 3"/>`,
