@@ -7,8 +7,8 @@ import { constants, createInflateRaw, deflateRawSync } from 'node:zlib';
 import { FrameWalker } from './frame-walker.js';
 import { clientFrame, jsonPayload, repeatFrame } from './frames.js';
 import type { Check, DeflateJob, LoadRun, Measured, Opened } from './load-job.js';
-import { measureWindow, waitUntil } from './measure-window.js';
-import { openConnections } from './open-connection.js';
+import { measureThroughput, waitUntil } from './measure-window.js';
+import { openTimed } from './open-connection.js';
 
 /** RFC 7692 section 7.2.1: the sender removes the 0x00 0x00 0xff 0xff a sync flush ends with. */
 const syncTail = Buffer.from([0x00, 0x00, 0xff, 0xff]);
@@ -99,13 +99,11 @@ export class DeflateLoad implements LoadRun {
 
   async open(): Promise<Opened> {
     const job = this.job;
-    const started = performance.now();
-    const opened = await openConnections(job.connections, 64, () => ({
+    const { opened, summary } = await openTimed(job.connections, () => ({
       host: job.host,
       port: job.port,
       deflate: true,
     }));
-    const seconds = (performance.now() - started) / 1000;
     for (const [index, connection] of opened.entries()) {
       if (/^sec-websocket-extensions:\s*permessage-deflate/im.test(connection.head)) this.negotiated++;
       const capture = job.verify && index === 0 ? 64 : 0;
@@ -117,23 +115,12 @@ export class DeflateLoad implements LoadRun {
       for (const connection of opened) connection.socket.destroy();
       throw new Error(`permessage-deflate accepted on ${this.negotiated} of ${opened.length} connections`);
     }
-    return {
-      connections: opened.length,
-      handshakeSeconds: seconds,
-      handshakesPerSecond: opened.length / seconds,
-    };
+    return summary;
   }
 
   async go(): Promise<Measured> {
     for (const connection of this.connections) connection.start();
-    const window = await measureWindow(this.job.warmupMs, this.job.measureMs, () => this.completed);
-    const messagesPerSecond = window.counted / window.seconds;
-    return {
-      seconds: window.seconds,
-      generatorCpuPercent: window.generatorCpuPercent,
-      messagesPerSecond,
-      mebibytesPerSecond: (messagesPerSecond * this.job.payloadSize) / 1048576,
-    };
+    return measureThroughput(this.job, () => this.completed);
   }
 
   async finish(): Promise<Check> {

@@ -4,8 +4,8 @@
 import type { Socket } from 'node:net';
 import { binaryPayload, clientFrame, repeatFrame, serverFrame } from './frames.js';
 import type { Check, EchoJob, LoadRun, Measured, Opened } from './load-job.js';
-import { measureWindow, waitUntil } from './measure-window.js';
-import { openConnections } from './open-connection.js';
+import { measureThroughput, waitUntil } from './measure-window.js';
+import { openTimed } from './open-connection.js';
 import { ReplyVerifier } from './reply-verifier.js';
 
 class EchoConnection {
@@ -63,9 +63,7 @@ export class EchoLoad implements LoadRun {
 
   async open(): Promise<Opened> {
     const job = this.job;
-    const started = performance.now();
-    const opened = await openConnections(job.connections, 64, () => ({ host: job.host, port: job.port }));
-    const seconds = (performance.now() - started) / 1000;
+    const { opened, summary } = await openTimed(job.connections, () => ({ host: job.host, port: job.port }));
     for (const connection of opened) {
       const echo = new EchoConnection(
         connection.socket,
@@ -75,23 +73,12 @@ export class EchoLoad implements LoadRun {
       if (connection.rest.length > 0) echo.onData(connection.rest);
       this.connections.push(echo);
     }
-    return {
-      connections: opened.length,
-      handshakeSeconds: seconds,
-      handshakesPerSecond: opened.length / seconds,
-    };
+    return summary;
   }
 
   async go(): Promise<Measured> {
     for (const connection of this.connections) connection.start();
-    const window = await measureWindow(this.job.warmupMs, this.job.measureMs, () => this.completed);
-    const messagesPerSecond = window.counted / window.seconds;
-    return {
-      seconds: window.seconds,
-      generatorCpuPercent: window.generatorCpuPercent,
-      messagesPerSecond,
-      mebibytesPerSecond: (messagesPerSecond * this.job.payloadSize) / 1048576,
-    };
+    return measureThroughput(this.job, () => this.completed);
   }
 
   async finish(): Promise<Check> {

@@ -5,7 +5,7 @@ import type { Socket } from 'node:net';
 import { binaryPayload, clientFrame, repeatFrame, serverFrame } from './frames.js';
 import type { Check, FanOutJob, LoadRun, Measured, Opened } from './load-job.js';
 import { measureWindow, waitUntil } from './measure-window.js';
-import { openConnections } from './open-connection.js';
+import { openTimed } from './open-connection.js';
 import { ReplyVerifier } from './reply-verifier.js';
 
 interface Subscriber {
@@ -54,9 +54,10 @@ export class FanOutLoad implements LoadRun {
 
   async open(): Promise<Opened> {
     const job = this.job;
-    const started = performance.now();
-    const opened = await openConnections(job.subscribers + 1, 64, () => ({ host: job.host, port: job.port }));
-    const seconds = (performance.now() - started) / 1000;
+    const { opened, summary } = await openTimed(job.subscribers + 1, () => ({
+      host: job.host,
+      port: job.port,
+    }));
     const [publisher, ...subscribers] = opened;
     this.publisher = publisher!.socket;
     // Whether the server also sends to the publisher is its choice: those bytes are read and ignored.
@@ -73,11 +74,7 @@ export class FanOutLoad implements LoadRun {
       if (connection.rest.length > 0) this.onSubscriberData(subscriber, connection.rest);
       this.subscribers.push(subscriber);
     }
-    return {
-      connections: opened.length,
-      handshakeSeconds: seconds,
-      handshakesPerSecond: opened.length / seconds,
-    };
+    return summary;
   }
 
   async go(): Promise<Measured> {

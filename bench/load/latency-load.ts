@@ -6,7 +6,7 @@ import { build, type Histogram } from 'hdr-histogram-js';
 import { binaryPayload, clientFrame, repeatFrame, serverFrame } from './frames.js';
 import type { Check, LatencyJob, LoadRun, Measured, Opened } from './load-job.js';
 import { measureWindow, waitUntil } from './measure-window.js';
-import { openConnections } from './open-connection.js';
+import { openTimed } from './open-connection.js';
 import { ReplyVerifier } from './reply-verifier.js';
 
 /** Send times of outstanding messages, oldest first; replies come back in order on one connection. */
@@ -81,9 +81,7 @@ export class LatencyLoad implements LoadRun {
 
   async open(): Promise<Opened> {
     const job = this.job;
-    const started = performance.now();
-    const opened = await openConnections(job.connections, 64, () => ({ host: job.host, port: job.port }));
-    const seconds = (performance.now() - started) / 1000;
+    const { opened, summary } = await openTimed(job.connections, () => ({ host: job.host, port: job.port }));
     for (const connection of opened) {
       const latency = new LatencyConnection(
         connection.socket,
@@ -93,11 +91,7 @@ export class LatencyLoad implements LoadRun {
       if (connection.rest.length > 0) latency.onData(connection.rest);
       this.connections.push(latency);
     }
-    return {
-      connections: opened.length,
-      handshakeSeconds: seconds,
-      handshakesPerSecond: opened.length / seconds,
-    };
+    return summary;
   }
 
   /** Sends what the schedule says is due by now, one message at a time round-robin. */

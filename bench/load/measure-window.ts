@@ -1,5 +1,7 @@
 // Warm-up, then a measurement window read from the clock at its edges (timers fire late on a busy
 // loop; the elapsed time, not the nominal one, divides the counts).
+import type { Measured } from './load-job.js';
+
 export interface WindowCounts {
   seconds: number;
   counted: number;
@@ -42,4 +44,19 @@ export function waitUntil(done: () => boolean, timeoutMs: number): Promise<boole
     };
     poll();
   });
+}
+
+/** A warm-up and a window over a count of completed echoes: messages/s and payload MiB/s. */
+export async function measureThroughput(
+  job: { warmupMs: number; measureMs: number; payloadSize: number },
+  completed: () => number,
+): Promise<Measured> {
+  const window = await measureWindow(job.warmupMs, job.measureMs, completed);
+  const messagesPerSecond = window.counted / window.seconds;
+  return {
+    seconds: window.seconds,
+    generatorCpuPercent: window.generatorCpuPercent,
+    messagesPerSecond,
+    mebibytesPerSecond: (messagesPerSecond * job.payloadSize) / 1048576,
+  };
 }

@@ -6,6 +6,8 @@ import { connect, type Socket } from 'node:net';
 
 const headEnd = Buffer.from('\r\n\r\n');
 
+import type { Opened } from './load-job.js';
+
 export interface OpenedConnection {
   socket: Socket;
   /** The response head, without its blank line. */
@@ -122,4 +124,23 @@ export async function openConnections(
     throw (rejected as PromiseRejectedResult).reason;
   }
   return opened;
+}
+
+/** openConnections() with the handshake rate it achieved, as every load run reports it. */
+export async function openTimed(
+  count: number,
+  optionsFor: (index: number) => ConnectOptions,
+  concurrency = 64,
+): Promise<{ opened: OpenedConnection[]; summary: Opened }> {
+  const started = performance.now();
+  const opened = await openConnections(count, concurrency, optionsFor);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    opened,
+    summary: {
+      connections: opened.length,
+      handshakeSeconds: seconds,
+      handshakesPerSecond: opened.length / seconds,
+    },
+  };
 }
