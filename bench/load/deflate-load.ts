@@ -2,6 +2,9 @@
 // client_no_context_takeover, so each client message is compressed on its own and one pre-compressed,
 // pre-masked frame serves the whole run; the server compresses its replies as it likes (context
 // takeover by default), so replies are counted by walking frame headers, and inflated only when verifying.
+// The raw echo runs too, as the floor: it sends the client's frames back untouched (the upgrade request
+// it echoes carries the offer, which the check below reads as accepted), so its memory is what a Node
+// process holds for this traffic before any WebSocket or zlib work.
 import type { Socket } from 'node:net';
 import { constants, createInflateRaw, deflateRawSync } from 'node:zlib';
 import { FrameWalker } from './frame-walker.js';
@@ -84,6 +87,8 @@ export class DeflateLoad implements LoadRun {
   readonly frameSize: number;
   readonly inFlight: number;
   private readonly payload: Buffer;
+  /** What the raw echo (the floor) sends back: our own frame's masked, compressed payload. */
+  private readonly maskedPayload: Buffer;
   completed = 0;
   refilling = true;
   private connections: DeflateConnection[] = [];
@@ -91,7 +96,9 @@ export class DeflateLoad implements LoadRun {
 
   constructor(private readonly job: DeflateJob) {
     this.payload = jsonPayload(job.payloadSize);
-    const frame = clientFrame('text', compressMessage(this.payload), true);
+    const compressed = compressMessage(this.payload);
+    const frame = clientFrame('text', compressed, true);
+    this.maskedPayload = frame.subarray(frame.length - compressed.length);
     this.frameSize = frame.length;
     this.inFlight = job.inFlight;
     this.batch = repeatFrame(frame, job.inFlight);
@@ -140,9 +147,14 @@ export class DeflateLoad implements LoadRun {
     let inflated = 0;
     if (this.job.verify) {
       const captured = this.connections[0]?.walker.captured ?? [];
-      for (const message of await inflateMessages(captured)) {
+      const replies =
+        this.job.replyFraming === 'verbatim'
+          ? captured.map((message) => message.payload)
+          : await inflateMessages(captured);
+      const expected = this.job.replyFraming === 'verbatim' ? this.maskedPayload : this.payload;
+      for (const message of replies) {
         inflated++;
-        if (!message.equals(this.payload)) mismatches++;
+        if (!message.equals(expected)) mismatches++;
       }
     }
     const ok = drained && exact && mismatches === 0 && messagesSent > 0 && (!this.job.verify || inflated > 0);

@@ -300,7 +300,8 @@ export const scenarios: readonly Scenario[] = [
     description: '4 KiB JSON-like text echo with permessage-deflate, 50 connections x 4 in flight',
     mode: 'echo',
     compress: true,
-    excludes: ['raw'],
+    excludes: [],
+    floorWithoutCompress: true,
     metrics: [
       messagesPerSecond,
       serverRss,
