@@ -128,7 +128,10 @@ class Relay {
 /** Serves the browser echo page on plain HTTP requests and upgrades the rest on the same port. */
 async function listenWithPage(server: WebSocketServer, port: number, host: string): Promise<AddressInfo> {
   // Loaded only with --page: a plain `serve` never needs node:http and its ~2 MiB of RSS.
-  const [{ readFile }, { createServer }] = await Promise.all([import('node:fs/promises'), import('node:http')]);
+  const [{ readFile }, { createServer }] = await Promise.all([
+    import('node:fs/promises'),
+    import('node:http'),
+  ]);
   const page = await readFile(join(packageRoot(), 'examples', 'echo', 'index.html'));
   const http = createServer((request: IncomingMessage, response: ServerResponse) => {
     if (request.method === 'GET' && (request.url === '/' || request.url === '/index.html')) {
