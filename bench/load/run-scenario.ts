@@ -78,6 +78,9 @@ export async function runScenario(
   let generator: GeneratorProcess | null = null;
   try {
     server = await ServerProcess.start(launch);
+    // What the process holds before any connection: RSS under load minus this is the load's own cost.
+    const startRss = server.pid === undefined ? null : procRss(server.pid);
+    if (startRss !== null) result.metrics.serverStartRssMiB = startRss.rss / mebibyte;
     const job = scenario.job(profile, { port: server.port, replyFraming: spec.replyFraming }, verify);
     generator = new GeneratorProcess();
     let cpuAtWindowStart: number | null = null;

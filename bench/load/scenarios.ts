@@ -305,6 +305,7 @@ export const scenarios: readonly Scenario[] = [
     metrics: [
       messagesPerSecond,
       serverRss,
+      { key: 'serverStartRssMiB', label: 'RSS at start MiB', unit: 'MiB', higherIsBetter: false, digits: 1 },
       { key: 'serverPeakRssMiB', label: 'peak RSS MiB', unit: 'MiB', higherIsBetter: false, digits: 1 },
       ...cpuMetrics,
     ],
