@@ -58,6 +58,19 @@ export class MessageTooBigError extends ProtocolError {
 }
 
 /**
+ * A negotiated extension could not decode a message's payload (corrupt permessage-deflate data).
+ * Extensions throw it with 1002; the protocol core raises it again with 1007 when the message is text
+ * (data not consistent with the message's type) and leaves a binary one at 1002. The code stays
+ * `ERR_PROTOCOL`: undecodable compressed bytes are not the finding `ERR_INVALID_UTF8` reports (the
+ * decoded text was never seen); callers tell this case apart by the class.
+ */
+export class CorruptDataError extends ProtocolError {
+  constructor(message: string, closeCode: 1002 | 1007 = 1002, options?: { cause?: unknown }) {
+    super(message, closeCode, 'ERR_PROTOCOL', options);
+  }
+}
+
+/**
  * The opening handshake failed. On the server, `status` is the HTTP status to answer with;
  * on the client, it is the status the server answered with (0 when none was received).
  */

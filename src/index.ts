@@ -37,6 +37,7 @@ export {
 export type { WebSocketErrorCode } from './errors.js';
 export {
   ConnectionClosedError,
+  CorruptDataError,
   HandshakeError,
   MessageTooBigError,
   ProtocolError,

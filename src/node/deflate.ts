@@ -7,7 +7,7 @@
 // A negotiated window of 8 bits compresses with 9: zlib refuses 8 for raw deflate, and its compressor
 // never emits a distance over w_size - 262 = 250 bytes with a 512-byte window, so the peer's 256-byte
 // window still decodes it. The inflater takes 8 as is.
-import { ConnectionClosedError, MessageTooBigError, ProtocolError } from '../errors.js';
+import { ConnectionClosedError, CorruptDataError, MessageTooBigError } from '../errors.js';
 import type { PerMessageExtension } from '../protocol/extensions/extension.js';
 import {
   type DeflateParameters,
@@ -116,8 +116,9 @@ export class PerMessageDeflate implements PerMessageExtension {
   /**
    * Inflates one chunk of a compressed message; on `end` the 00 00 ff ff of 7.2.2 goes in after it.
    * Throws MessageTooBigError (1009) once the output would pass `limit`, having produced at most one
-   * 64 KiB step beyond it, and ProtocolError (1002) on corrupt data (RFC 7692 leaves the code open;
-   * 1007 is about payload that is not what its type says, and these bytes are not a deflate stream).
+   * 64 KiB step beyond it, and CorruptDataError (1002) on corrupt data. This layer does not know the
+   * message's type: the protocol core turns the error into 1007 for a text message (RFC 7692 leaves the
+   * code open; 1007 is data not consistent with the message's type, RFC 6455 7.4.1).
    */
   decompress(chunk: Buffer, end: boolean, limit: number): Buffer {
     const direction = this.incoming;
@@ -208,9 +209,7 @@ export class PerMessageDeflate implements PerMessageExtension {
     direction.context?.close();
     direction.context = null;
     direction.streamEnded = false;
-    throw new ProtocolError(`permessage-deflate: corrupt compressed data (${reason})`, 1002, 'ERR_PROTOCOL', {
-      cause,
-    });
+    throw new CorruptDataError(`permessage-deflate: corrupt compressed data (${reason})`, 1002, { cause });
   }
 }
 

@@ -1,4 +1,10 @@
-import { ConnectionClosedError, MessageTooBigError, ProtocolError, WebSocketError } from '../errors.js';
+import {
+  ConnectionClosedError,
+  CorruptDataError,
+  MessageTooBigError,
+  ProtocolError,
+  WebSocketError,
+} from '../errors.js';
 import {
   buildClosePayload,
   CLOSE_ABNORMAL,
@@ -271,11 +277,17 @@ export class Protocol implements FrameParserHandler {
       try {
         payload = this.#extension!.decompress(payload, end, limit);
       } catch (error) {
-        this.#failWith(
-          error instanceof ProtocolError
-            ? error
-            : new ProtocolError('decompression failed', 1011, 'ERR_EXTENSION', { cause: error }),
-        );
+        let failure: ProtocolError;
+        if (!(error instanceof ProtocolError)) {
+          failure = new ProtocolError('decompression failed', 1011, 'ERR_EXTENSION', { cause: error });
+        } else if (error instanceof CorruptDataError && this.#messageOpcode === Opcode.text) {
+          // RFC 7692 leaves the code open. A text message whose payload cannot be decoded holds data
+          // not consistent with its type: 1007 (RFC 6455 7.4.1). A binary message stays at 1002.
+          failure = new CorruptDataError(error.message, 1007, { cause: error.cause });
+        } else {
+          failure = error;
+        }
+        this.#failWith(failure);
         return;
       }
       this.#messageLength += payload.length;

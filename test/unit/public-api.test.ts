@@ -7,6 +7,7 @@ const rootExports = [
   'BufferBudget',
   'Connection',
   'ConnectionClosedError',
+  'CorruptDataError',
   'DEFAULT_MAX_FRAGMENTS',
   'DEFAULT_MAX_PAYLOAD',
   'HandshakeError',
@@ -54,5 +55,10 @@ describe('public API', () => {
     assert.ok(error instanceof api.WebSocketError);
     assert.equal(error.code, 'ERR_MESSAGE_TOO_BIG');
     assert.equal(error.closeCode, 1009);
+    const corrupt = new api.CorruptDataError('corrupt', 1007);
+    assert.ok(corrupt instanceof api.ProtocolError);
+    assert.equal(corrupt.code, 'ERR_PROTOCOL');
+    assert.equal(corrupt.closeCode, 1007);
+    assert.equal(new api.CorruptDataError('corrupt').closeCode, 1002);
   });
 });

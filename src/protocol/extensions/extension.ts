@@ -8,8 +8,10 @@ export interface PerMessageExtension {
   readonly threshold?: number; // bytes: smaller messages go out uncompressed by default (connection: 1024)
   /**
    * Inflate one chunk of a compressed message; `end` on the message's last chunk (the extension adds
-   * what RFC 7692 section 7.2.2 strips). Throws ProtocolError on corrupt data and MessageTooBigError
-   * when the output would pass `limit` (bytes still allowed for this message).
+   * what RFC 7692 section 7.2.2 strips). Throws CorruptDataError (1002) when the payload cannot be
+   * decoded, which the core turns into 1007 for a text message, MessageTooBigError (1009) when the
+   * output would pass `limit` (bytes still allowed for this message), and any other ProtocolError
+   * with the close code it carries; anything else becomes 1011.
    */
   decompress(chunk: Buffer, end: boolean, limit: number): Buffer;
   /** Deflate one whole message (end = true) or one fragment of a streamed message. */

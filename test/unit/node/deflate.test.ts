@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import zlib from 'node:zlib';
-import { ConnectionClosedError, MessageTooBigError, ProtocolError } from '../../../src/errors.js';
+import {
+  ConnectionClosedError,
+  CorruptDataError,
+  MessageTooBigError,
+  ProtocolError,
+} from '../../../src/errors.js';
 import { DEFAULT_DEFLATE_THRESHOLD, PerMessageDeflate } from '../../../src/node/deflate.js';
 import { drainContextPool, pooledContextCount } from '../../../src/node/zlib-context-pool.js';
 import type { DeflateParameters } from '../../../src/protocol/extensions/permessage-deflate.js';
@@ -217,7 +222,7 @@ describe('PerMessageDeflate: window bits (RFC 7692 7.1.2)', () => {
     const wire = sender.compress(Buffer.concat([block, block]), true);
     assert.throws(
       () => receiver.decompress(wire, true, BIG),
-      (error: unknown) => error instanceof ProtocolError && error.closeCode === 1002,
+      (error: unknown) => error instanceof CorruptDataError && error.closeCode === 1002,
     );
     sender.dispose();
     receiver.dispose();
@@ -255,15 +260,18 @@ describe('PerMessageDeflate: limits and bad input', () => {
     client.dispose();
   });
 
-  test('corrupt data is a ProtocolError (1002), never a zlib error, and the next call starts fresh', () => {
+  test('corrupt data is a CorruptDataError (1002), never a zlib error, and the next call starts fresh', () => {
+    // 1002 here: this layer does not know the message's type; the protocol core makes it 1007 for text.
     const client = new PerMessageDeflate('client', TAKEOVER);
     for (const bad of [Buffer.from([0xff, 0xff, 0xff]), Buffer.from([0x07]), randomBytes(64)]) {
       assert.throws(
         () => client.decompress(bad, true, BIG),
         (error: unknown) =>
+          error instanceof CorruptDataError &&
           error instanceof ProtocolError &&
           error.closeCode === 1002 &&
-          !(error instanceof MessageTooBigError),
+          error.code === 'ERR_PROTOCOL' &&
+          error.cause instanceof Error,
       );
     }
     client.dispose();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   ConnectionClosedError,
+  CorruptDataError,
   MessageTooBigError,
   ProtocolError,
   WebSocketError,
@@ -17,6 +18,21 @@ import {
   RecordingHandler,
   toHex,
 } from '../../helpers/frames.js';
+
+/** Like InvertingExtension, but a 0xff byte on the wire throws CorruptDataError (1002), as deflate does. */
+class CorruptDataExtension extends InvertingExtension {
+  thrown: CorruptDataError | undefined;
+
+  constructor(readonly cause: Error) {
+    super();
+  }
+
+  override decompress(chunk: Buffer, end: boolean, limit: number): Buffer {
+    if (!chunk.includes(0xff)) return super.decompress(chunk, end, limit);
+    this.thrown = new CorruptDataError('undecodable payload', 1002, { cause: this.cause });
+    throw this.thrown;
+  }
+}
 
 function server(options: Partial<ProtocolOptions> = {}) {
   const handler = new RecordingHandler();
@@ -182,6 +198,37 @@ describe('Protocol', () => {
       protocol.receive(clientFrame({ opcode: 2, rsv1: true, payload: hex('ff') }));
       assert.equal(handler.failure()?.closeCode, 1007);
       assert.deepEqual(handler.output(), hex('88 02 03 ef'));
+    });
+
+    test('CorruptDataError from the extension: 1007 in a text message, with its message and cause', () => {
+      const cause = new Error('invalid block type');
+      const extension = new CorruptDataExtension(cause);
+      const { handler, protocol } = server({ extension });
+      protocol.receive(clientFrame({ opcode: 1, rsv1: true, payload: hex('ff') }));
+      const failure = handler.failure();
+      assert.ok(failure instanceof CorruptDataError);
+      assert.equal(failure.closeCode, 1007);
+      assert.equal(failure.code, 'ERR_PROTOCOL');
+      assert.equal(failure.message, 'undecodable payload');
+      assert.equal(failure.cause, cause);
+      assert.deepEqual(handler.output(), hex('88 02 03 ef'));
+    });
+
+    test('CorruptDataError from the extension: 1002 in a binary message, passed through as thrown', () => {
+      const extension = new CorruptDataExtension(new Error('invalid block type'));
+      const { handler, protocol } = server({ extension });
+      protocol.receive(clientFrame({ opcode: 2, rsv1: true, payload: hex('ff') }));
+      assert.equal(handler.failure(), extension.thrown);
+      assert.equal(handler.failure()?.closeCode, 1002);
+      assert.deepEqual(handler.output(), hex('88 02 03 ea'));
+    });
+
+    test('CorruptDataError in a continuation of a text message is still 1007', () => {
+      const extension = new CorruptDataExtension(new Error('invalid block type'));
+      const { handler, protocol } = server({ extension });
+      protocol.receive(clientFrame({ opcode: 1, rsv1: true, fin: false, payload: invert('Hel') }));
+      protocol.receive(clientFrame({ opcode: 0, payload: hex('ff') }));
+      assert.deepEqual(handler.summary(), ['start text', 'data 48 65 6c', 'output 88 02 03 ef', 'fail 1007']);
     });
 
     test('inflating past maxPayload fails with 1009', () => {
