@@ -26,6 +26,12 @@ async function warmUp(scenario: Scenario, server: ServerProcess, spec: ServerSpe
   await new Promise((resolve) => setTimeout(resolve, 200));
 }
 
+/** Memory after `ms` without traffic: long enough for V8's memory reducer to give back transient heap. */
+async function settle(servers: readonly ServerProcess[], ms: number): Promise<MemorySample[]> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return Promise.all(servers.map((server) => server.memory()));
+}
+
 function share(job: IdleJob, index: number, processes: number): IdleJob {
   const connections = Math.floor(job.connections / processes) + (index < job.connections % processes ? 1 : 0);
   const own = job.localAddresses.filter(
@@ -52,6 +58,10 @@ export async function runIdle(
     for (let index = 0; index < scenario.processes; index++) servers.push(await ServerProcess.start(launch));
     for (const server of servers) await warmUp(scenario, server, spec);
     const baseline = await Promise.all(servers.map((server) => server.memory()));
+    const settleMs =
+      (scenario.job(profile, { port: 0, replyFraming: spec.replyFraming }, verify) as IdleJob).settleMs ?? 0;
+    // The settled figure needs a settled baseline too: the warm-up also grew the young generation.
+    const settledBaseline = settleMs > 0 ? await settle(servers, settleMs) : baseline;
     const jobs = servers.map((server, index) =>
       share(
         scenario.job(profile, { port: server.port, replyFraming: spec.replyFraming }, verify) as IdleJob,
@@ -97,6 +107,11 @@ export async function runIdle(
       result.metrics.heapAfterMessageKiB = grown('heapUsed');
       result.metrics.externalAfterMessageKiB = grown('external');
       result.metrics.serverRssAfterMessageMiB = sum(after, 'rss') / mebibyte;
+    }
+    if (settleMs > 0) {
+      const settled = await settle(servers, settleMs);
+      result.metrics.rssSettledPerConnectionKiB =
+        (sum(settled, 'rss') - sum(settledBaseline, 'rss')) / connections / kibibyte;
     }
     const checks = await Promise.all(generators.map((generator) => generator.finish(60_000)));
     result.check = {

@@ -44,6 +44,12 @@ export interface IdleJob extends JobBase {
    * (RSV1 set) and waits for its echo, then the connections go idle again.
    */
   exchangeSize?: number;
+  /**
+   * When over 0: after everything else, stay idle this long and sample memory again. V8 keeps the
+   * young generation it grew during the handshake burst until its memory reducer runs (~8 s of low
+   * allocation), so the first sample holds transient heap that an idle server gives back.
+   */
+  settleMs?: number;
 }
 
 export interface DeflateJob extends JobBase {

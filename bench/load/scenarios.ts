@@ -57,6 +57,17 @@ const timings: Record<Profile, Timing> = {
   smoke: { warmupMs: 50, measureMs: 200 },
 };
 
+/** How long idle scenarios stay idle before their settled sample: past V8's memory reducer delay (8 s). */
+const SETTLE_MS = 12_000;
+
+const settledRss: MetricSpec = {
+  key: 'rssSettledPerConnectionKiB',
+  label: 'RSS KiB/conn settled (12 s idle)',
+  unit: 'KiB',
+  higherIsBetter: false,
+  digits: 2,
+};
+
 function pick<T>(profile: Profile, full: T, quick: T, smoke: T): T {
   return profile === 'full' ? full : profile === 'quick' ? quick : smoke;
 }
@@ -148,6 +159,7 @@ function idle(
     excludes: [],
     metrics: [
       { key: 'rssPerConnectionKiB', label: 'RSS KiB/conn', unit: 'KiB', higherIsBetter: false, digits: 2 },
+      settledRss,
       { key: 'heapPerConnectionKiB', label: 'heap KiB/conn', unit: 'KiB', higherIsBetter: false, digits: 2 },
       {
         key: 'externalPerConnectionKiB',
@@ -168,6 +180,7 @@ function idle(
       verify,
       connections: counts[profile],
       concurrency: 64,
+      settleMs: pick(profile, SETTLE_MS, SETTLE_MS, 0),
       localAddresses: Array.from({ length: sources }, (_, index) => `127.0.0.${index + 1}`),
     }),
   };
@@ -247,6 +260,7 @@ export const scenarios: readonly Scenario[] = [
         higherIsBetter: false,
         digits: 2,
       },
+      settledRss,
       {
         key: 'rssPerConnectionKiB',
         label: 'RSS KiB/conn negotiated',
@@ -287,6 +301,7 @@ export const scenarios: readonly Scenario[] = [
       verify,
       connections: pick(profile, 10_000, 2_000, 20),
       concurrency: 64,
+      settleMs: pick(profile, SETTLE_MS, SETTLE_MS, 0),
       localAddresses: ['127.0.0.1'],
       deflate: true,
       // Over the 1 KiB threshold of ws and fullduplex, so both compress the echo.
