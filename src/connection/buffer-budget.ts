@@ -1,8 +1,18 @@
 import { WebSocketError } from '../errors.js';
 
+/**
+ * The reason given with the close (budget `closeCode`, 1013 by default) of a connection whose incoming
+ * message grew past its own bound while the budget was exceeded.
+ */
+export const INBOUND_OVER_BUDGET_REASON = 'over the memory budget: incoming message past maxBufferedBytes';
+
 /** What a connection shows the budget: the bytes it holds, and a way to shed it. */
 export interface BudgetMember {
-  /** Outgoing bytes held in the connection's own queues (not yet handed to the transport). */
+  /**
+   * Bytes the budget counts for this connection: outgoing bytes held in its own queues (not yet
+   * handed to the transport) plus incoming bytes held for the message being received and for whole
+   * messages waiting unread.
+   */
   readonly heldBytes: number;
   /** Close now with `code`, dropping the held backlog (reported as unsent). */
   shed(code: number, reason: string): void;
@@ -21,26 +31,38 @@ export interface BufferBudgetOptions {
 }
 
 /**
- * A process-wide cap on outgoing bytes held in the queues of the connections that share it (option
- * `budget`). Per-connection bounds alone let memory grow as slow peers × `maxBufferedBytes`; the
- * budget caps the sum.
+ * A process-wide cap on the message bytes held by the connections that share it (option `budget`),
+ * both ways. Per-connection bounds alone let memory grow as peers × `maxBufferedBytes` outbound and
+ * peers × `maxPayload` inbound; the budget caps the sum.
  *
- * What it counts: bytes framed into a member's write queue and not yet handed to its transport,
- * plus whole messages waiting behind a streaming writer. A healthy connection hands everything over
- * each turn, so only congested peers hold bytes here. Each transport also keeps its own buffer (at
- * most about its high-water mark plus one 128 KiB batch): that part is bounded per connection and not
- * counted.
+ * What it counts, outbound: bytes framed into a member's write queue and not yet handed to its
+ * transport, plus whole messages waiting behind a streaming writer. A healthy connection hands
+ * everything over each turn, so only congested peers hold bytes here. Each transport also keeps its
+ * own buffer (at most about its high-water mark plus one 128 KiB batch): that part is bounded per
+ * connection and not counted.
+ *
+ * Inbound (`usedInbound`): the payload bytes held for a message not yet complete (the chunks gathered
+ * so far, or a streaming reader's queue not yet read), and whole messages waiting unread in the
+ * inbox. A message stops counting once the application has it (a listener or read() took it, or a
+ * streamed message's last chunk was queued), and everything a connection held stops counting when it
+ * fails or closes. A message that arrives in one read (most do) is never counted at all.
  *
  * What it does: nothing to a connection under its own bound (a well-behaved peer is never punished
- * for others). While `used > limit`, a send to a connection over its own bound under the `'wait'`
- * policy gets the `overflow` action instead of being queued. `shedLargest()` closes the biggest
- * holders (1013 by default) for callers that want to get back under the limit at once.
+ * for others). While `used > limit`:
+ * - a send to a connection over its own bound under the `'wait'` policy gets the `overflow` action
+ *   instead of being queued;
+ * - a connection whose incoming message grows past its own `maxBufferedBytes` is closed with
+ *   `closeCode` (always, whatever `overflow` says: part of a message cannot be dropped), and what it
+ *   held is released at once. Messages of any size up to `maxPayload` still pass while there is room.
+ * `shedLargest()` closes the biggest holders (1013 by default) for callers that want to get back
+ * under the limit at once.
  */
 export class BufferBudget {
   readonly limit: number;
   readonly overflow: 'close' | 'drop-newest';
   readonly closeCode: number;
   #used = 0;
+  #usedInbound = 0;
   readonly #members = new Set<BudgetMember>();
 
   constructor(limit: number, options: BufferBudgetOptions = {}) {
@@ -54,9 +76,14 @@ export class BufferBudget {
     this.closeCode = closeCode;
   }
 
-  /** Bytes held by all members now. */
+  /** Bytes held by all members now, both ways. */
   get used(): number {
     return this.#used;
+  }
+
+  /** The part of `used` held for incoming messages (being received, or whole and unread). */
+  get usedInbound(): number {
+    return this.#usedInbound;
   }
 
   get exceeded(): boolean {
@@ -71,6 +98,12 @@ export class BufferBudget {
   /** A member's held bytes changed by `delta` (called by the write queue, not by applications). */
   charge(delta: number): void {
     this.#used += delta;
+  }
+
+  /** A member's incoming bytes changed by `delta` (called by the inbound path, not by applications). */
+  chargeInbound(delta: number): void {
+    this.#used += delta;
+    this.#usedInbound += delta;
   }
 
   join(member: BudgetMember): void {

@@ -63,6 +63,15 @@ let portsFor: (connection: Connection) => ConnectionPorts;
 export let watchClosed: (connection: Connection, watcher: (connection: Connection) => void) => void;
 /** For the server's memory budget only (not re-exported): close now with `code`, dropping the backlog. */
 export let shedConnection: (connection: Connection, code: number, reason: string) => void;
+/** What a connection holds inbound, as its budget counts it (Inbound's figures). */
+export interface InboundHeld {
+  /** Bytes held for the message being received (gathered, or queued unread for a streaming reader). */
+  readonly messageBytes: number;
+  /** That plus whole messages waiting unread. */
+  readonly heldBytes: number;
+}
+/** For the server's memory budget only (not re-exported): the connection's inbound figures. */
+export let inboundHeld: (connection: Connection) => InboundHeld;
 /** Connections whose flush is due at the next microtask. Set by the static block. */
 let flushBatch: FlushBatch<Connection>;
 
@@ -92,7 +101,9 @@ export { isNormalClosure } from './message-streams.js';
  * - Writers past `maxBufferedBytes`: `write()` and stream writes wait, `send()` returns false; the
  *   `backpressure` policy (per connection or per send) may close, drop the new message, evict the
  *   oldest or replace by key instead (BackpressurePolicy). Every drop is counted in `stats` and
- *   reported to `onDrop`. A shared `budget` caps the bytes held by all connections that use it.
+ *   reported to `onDrop`. A shared `budget` caps the bytes held by all connections that use it,
+ *   both ways: while it is exceeded, an incoming message growing past `maxBufferedBytes` fails its
+ *   connection with the budget's close code (1013), as a send past that bound does.
  * - After an error, nothing more is sent: a protocol failure sends its Close (1002, 1007, 1009...)
  *   and drops queued data; a listener that throws closes with 1011 and the error goes to
  *   `onError` (rethrown asynchronously without one). Then every pending `write()`, `ping()`, read and stream rejects or errors with
@@ -580,7 +591,7 @@ export class Connection implements AsyncIterable<Message> {
   /** finish(): the connection's parts let go of it (close-lifecycle.ts settles the close state around this). */
   #release(): void {
     this.#heartbeat?.stop();
-    this.#inbound.end();
+    this.#inbound.release();
     // An error (and its stack trace) only when someone waits for it: most connections end with none.
     const out = this.#outbound;
     const control = this.#control;
@@ -634,7 +645,8 @@ export class Connection implements AsyncIterable<Message> {
         transportClosed(this, error);
       }
       get heldBytes(): number {
-        return this.#connection.#outbound?.heldBytes ?? 0;
+        const connection = this.#connection;
+        return (connection.#outbound?.heldBytes ?? 0) + connection.#inbound.heldBytes;
       }
       closedError(): ConnectionClosedError {
         return this.#connection.#closedError();
@@ -732,6 +744,7 @@ export class Connection implements AsyncIterable<Message> {
     }
     portsFor = (connection) => new Ports(connection);
     shedConnection = (connection, code, reason) => failLocally(connection.#ports, code, reason);
+    inboundHeld = (connection) => connection.#inbound;
     watchClosed = (connection, watcher) => {
       if (connection.#close.info !== null) watcher(connection);
       else connection.#closeWatcher = watcher;

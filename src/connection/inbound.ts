@@ -1,5 +1,6 @@
 import type { ConnectionClosedError } from '../errors.js';
 import type { MessageType } from '../protocol/types.js';
+import { type BufferBudget, INBOUND_OVER_BUDGET_REASON } from './buffer-budget.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import type { Heartbeat } from './heartbeat.js';
 import { singleChunkStream, toMessage } from './incoming-message.js';
@@ -29,12 +30,20 @@ export interface InboundHost {
   closedError(): ConnectionClosedError;
   /** A listener threw: close with 1011 and report the error. */
   listenerFailed(error: unknown): void;
+  /** Close with our own code (a no-op unless open): the budget's close of an oversized message. */
+  failLocally(code: number, reason: string): void;
 }
 
 /**
  * A connection's inbound path: the message being received (gathered, streamed to a reader or
  * discarded), the listeners or readers it goes to, the inbox of unread messages, and why the
  * transport is paused. The protocol's onMessageStart/onMessageData land here through the ports.
+ *
+ * With a shared budget, the bytes held for the message being received are charged to it chunk by
+ * chunk (a number added, nothing allocated), and released when the message is handed over or the
+ * connection lets go; unread whole messages are charged by the inbox. A message that grows past
+ * `maxBufferedBytes` while the budget is exceeded fails the connection (BufferBudget): only the peer
+ * sending it pays for the memory pressure, and a message that arrives in one read costs nothing here.
  */
 export class Inbound implements IncomingStreamHost {
   /** PAUSED_BY_* bits; 0 while the transport is read. */
@@ -47,6 +56,13 @@ export class Inbound implements IncomingStreamHost {
   #mode: IncomingMode = 'none';
   #chunks: Buffer[] = NO_ITEMS;
   #stream: IncomingStream | null = null;
+  /**
+   * Bytes held for the message being received and charged to the budget: the chunks gathered so far,
+   * or the streaming reader's unread queue as last seen (on each push and pull).
+   */
+  #messageBytes = 0;
+  /** The shared budget; null without one, or once the connection let go (release()). */
+  #budget: BufferBudget | null;
   readonly #transport: Transport;
   readonly #settings: ConnectionSettings;
   readonly #heartbeat: Heartbeat | null;
@@ -62,6 +78,17 @@ export class Inbound implements IncomingStreamHost {
     this.#settings = settings;
     this.#heartbeat = heartbeat;
     this.#host = host;
+    this.#budget = settings.budget;
+  }
+
+  /** Bytes held for the message being received (gathered, or queued for its streaming reader). */
+  get messageBytes(): number {
+    return this.#messageBytes;
+  }
+
+  /** What the budget counts here: the message being received plus whole messages unread. */
+  get heldBytes(): number {
+    return this.#messageBytes + (this.#inbox?.bytes ?? 0);
   }
 
   // ---------------------------------------------------------------- readers
@@ -84,6 +111,8 @@ export class Inbound implements IncomingStreamHost {
       const stream = this.#openStream();
       for (const chunk of this.#chunks) stream.push(chunk);
       this.#chunks = NO_ITEMS;
+      // The gathered charge becomes the stream's queue: the same bytes, released as they are read.
+      this.#settleStream(stream);
       this.#checkStreamPressure();
       return Promise.resolve(stream.forReader());
     }
@@ -135,6 +164,12 @@ export class Inbound implements IncomingStreamHost {
         if (!end) {
           this.#chunks = owned(this.#chunks);
           this.#chunks.push(chunk);
+          this.#messageBytes += chunk.length;
+          const budget = this.#budget;
+          if (budget !== null) {
+            budget.chargeInbound(chunk.length);
+            if (this.#overBudget(budget)) this.#failOverBudget(budget);
+          }
           return;
         }
         const chunks = this.#chunks;
@@ -143,6 +178,8 @@ export class Inbound implements IncomingStreamHost {
           chunks.push(chunk);
           data = Buffer.concat(chunks);
           this.#chunks = NO_ITEMS;
+          // Whole now: the listener, the reader or the inbox (which charges it again) takes it.
+          this.#releaseMessage();
         }
         this.#mode = 'none';
         this.#deliver(this.#type, data);
@@ -153,12 +190,17 @@ export class Inbound implements IncomingStreamHost {
         stream.push(chunk);
         if (end) {
           stream.end();
+          // Complete: what is still queued (at most the high-water mark and a chunk) is the reader's.
+          this.#releaseMessage();
           this.#stream = null;
           this.#mode = 'none';
           this.setPaused(PAUSED_BY_STREAM, false);
           this.#heartbeat?.activity();
         } else {
-          this.#checkStreamPressure();
+          this.#settleStream(stream);
+          const budget = this.#budget;
+          if (budget !== null && this.#overBudget(budget)) this.#failOverBudget(budget);
+          else this.#checkStreamPressure();
         }
         return;
       }
@@ -191,19 +233,30 @@ export class Inbound implements IncomingStreamHost {
     }
     this.#mode = 'none';
     if (this.#chunks.length > 0) this.#chunks = NO_ITEMS;
+    if (this.#messageBytes !== 0) this.#releaseMessage();
     // Nothing more to read from the wire: paused or not no longer matters for the peer's Close.
     this.setPaused(PAUSED_BY_INBOX | PAUSED_BY_STREAM, false);
+  }
+
+  /** The connection closed: end(), and stop charging the budget for unread messages (still readable). */
+  release(): void {
+    this.end();
+    this.#inbox?.release();
+    this.#budget = null;
   }
 
   // ---------------------------------------------------------------- incoming stream events
 
   streamPulled(stream: IncomingStream): void {
-    if (this.#stream === stream) this.setPaused(PAUSED_BY_STREAM, false);
+    if (this.#stream !== stream) return;
+    this.#settleStream(stream);
+    this.setPaused(PAUSED_BY_STREAM, false);
   }
 
   streamCancelled(stream: IncomingStream): void {
     if (this.#stream === stream && this.#mode === 'stream') {
       // Drop the rest of this message, keep reading the connection.
+      this.#releaseMessage();
       this.#stream = null;
       this.#mode = 'discard';
       this.setPaused(PAUSED_BY_STREAM, false);
@@ -220,6 +273,46 @@ export class Inbound implements IncomingStreamHost {
     if (this.#host.readyState === 'closed') return;
     if (before === 0) this.#transport.pause();
     else if (after === 0) this.#transport.resume();
+  }
+
+  /** The message being received stopped counting (handed over, dropped, or the connection ended). */
+  #releaseMessage(): void {
+    const bytes = this.#messageBytes;
+    this.#messageBytes = 0;
+    if (bytes !== 0) this.#budget?.chargeInbound(-bytes);
+  }
+
+  /** Charge the change in a streaming reader's unread queue since it was last seen. */
+  #settleStream(stream: IncomingStream): void {
+    const queued = stream.queuedBytes;
+    const delta = queued - this.#messageBytes;
+    if (delta === 0) return;
+    this.#messageBytes = queued;
+    this.#budget?.chargeInbound(delta);
+  }
+
+  /** The message being received is past this connection's own bound while the budget is exceeded. */
+  #overBudget(budget: BufferBudget): boolean {
+    return this.#messageBytes > this.#settings.maxBufferedBytes && budget.exceeded;
+  }
+
+  /**
+   * Fail the connection whose message outgrew its bound under memory pressure (1013 by default),
+   * letting go of the message at once. While already closing (failLocally then does nothing) the
+   * message is dropped instead and the close handshake goes on.
+   */
+  #failOverBudget(budget: BufferBudget): void {
+    this.#host.failLocally(budget.closeCode, INBOUND_OVER_BUDGET_REASON);
+    if (this.#mode !== 'gather' && this.#mode !== 'stream') return; // failed: end() let go of it
+    this.#chunks = NO_ITEMS;
+    this.#releaseMessage();
+    const stream = this.#stream;
+    if (stream !== null) {
+      this.#stream = null;
+      stream.error(this.#host.closedError());
+    }
+    this.#mode = 'discard';
+    this.setPaused(PAUSED_BY_STREAM, false);
   }
 
   #hasListener(): boolean {

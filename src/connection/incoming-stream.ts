@@ -49,6 +49,15 @@ export class IncomingStream {
     if (chunk.length > 0) this.#controller.enqueue(chunk);
   }
 
+  /**
+   * Bytes queued and not yet read (what the byte-length strategy counts). Only meaningful before
+   * end() or error(): a closed stream reports 0 as its desired size.
+   */
+  get queuedBytes(): number {
+    const desired = this.#controller.desiredSize;
+    return desired === null ? 0 : Math.max(0, STREAM_HIGH_WATER_MARK - desired);
+  }
+
   /** True while the reader's queue is full: the connection should stop reading its transport. */
   get full(): boolean {
     return (this.#controller.desiredSize ?? 0) <= 0;

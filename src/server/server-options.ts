@@ -88,13 +88,16 @@ export interface WebSocketServerOptions {
    */
   maxPendingHandshakes?: number;
   /**
-   * Process-wide cap (bytes) on outgoing bytes held in the queues of this server's connections,
-   * shared by all of them (a BufferBudget). While it is exceeded, a connection over its own
-   * `maxBufferedBytes` is closed with 1013 (try again later) and new upgrades get 503 with
-   * `Retry-After`. Default 256 MiB: healthy connections hold nothing (they hand every byte to the
-   * kernel each turn), so only congested peers count, and 256 of them at the full 1 MiB bound are
-   * allowed before any is shed; a pile of slow readers then cannot push the process into its
-   * container's memory limit. 0 turns it off. Ignored when `connection.budget` is given.
+   * Process-wide cap (bytes) on message bytes held by this server's connections, shared by all of
+   * them (a BufferBudget): outgoing bytes in their queues, and incoming bytes of messages not yet
+   * complete (or complete and unread). While it is exceeded, a connection over its own
+   * `maxBufferedBytes` (a send past it, or an incoming message growing past it) is closed with 1013
+   * (try again later) and new upgrades get 503 with `Retry-After`. Default 256 MiB: healthy
+   * connections hold nothing (they hand every byte to the kernel each turn, and most messages arrive
+   * in one read), so only congested peers and big messages in flight count, and 256 of them at the
+   * full 1 MiB bound are allowed before any is shed; a pile of slow readers, or of peers that each
+   * start a 60 MiB message and never finish it, then cannot push the process into its container's
+   * memory limit. 0 turns it off. Ignored when `connection.budget` is given.
    */
   memoryBudget?: number;
   /** Seconds sent in `Retry-After` with the 503 answers of the limits above. Default 5. */
@@ -146,7 +149,10 @@ export interface ServerStats {
   connections: number;
   /** Handshakes in flight now. */
   pendingHandshakes: number;
-  /** Outgoing bytes held in this server's connection queues now (the memory budget's count). */
+  /**
+   * Bytes held by this server's connections now, the memory budget's count: outgoing queues plus
+   * incoming messages in progress or unread (`server.memoryBudget.usedInbound` is that inbound part).
+   */
   bufferedBytes: number;
 }
 
