@@ -9,6 +9,8 @@ import { BufferBudget, INBOUND_OVER_BUDGET_REASON } from '../../../src/connectio
 import { Connection } from '../../../src/connection/connection.js';
 import type { ConnectionOptions } from '../../../src/connection/connection-options.js';
 import type { Transport, TransportHandler } from '../../../src/connection/transport.js';
+import { MessageTooBigError } from '../../../src/errors.js';
+import type { PerMessageExtension } from '../../../src/protocol/extensions/extension.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 
 const KiB = 1024;
@@ -90,6 +92,27 @@ function payload(length: number, fill = 0x61): Buffer {
   return Buffer.alloc(length, fill);
 }
 
+/** A stand-in for permessage-deflate at its worst: every byte on the wire inflates to 64. */
+class ExpandingExtension implements PerMessageExtension {
+  readonly name = 'x-expand';
+  decompress(chunk: Buffer, _end: boolean, limit: number): Buffer {
+    const out = Buffer.alloc(chunk.length * 64, 0x61);
+    if (out.length > limit) throw new MessageTooBigError('inflated message too big', limit);
+    return out;
+  }
+  compress(data: Buffer): Buffer {
+    return data;
+  }
+  dispose(): void {}
+}
+
+/** A compressed (RSV1, RFC 7692 6.1) first frame of a message, not the last. */
+function compressedFrame(length: number): Buffer {
+  const bytes = frame(BINARY, length, false);
+  bytes[0] = (bytes[0] as number) | 0x40;
+  return bytes;
+}
+
 function macrotask(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -144,6 +167,18 @@ describe('inbound bytes count against the shared budget', () => {
     }
     transport.feed(payload(256 * KiB));
     assert.equal(messages[0]?.length, 1 * MiB);
+    assert.equal(budget.usedInbound, 0);
+  });
+
+  test('a compressed message is charged for its inflated bytes, and closed once they pass the bound under pressure', () => {
+    const budget = new BufferBudget(4 * MiB);
+    const inflating = listening(budget, { extension: new ExpandingExtension() });
+    inflating.transport.feed(compressedFrame(8 * KiB));
+    assert.equal(budget.usedInbound, 512 * KiB, '8 KiB on the wire, 512 KiB held');
+    budget.charge(8 * MiB); // others push the budget over
+    inflating.transport.feed(frame(CONTINUATION, 16 * KiB, false));
+    assert.equal(inflating.connection.readyState, 'closing', '1.5 MiB inflated is past its bound');
+    assert.equal(inflating.transport.closeFrame()?.code, 1013);
     assert.equal(budget.usedInbound, 0);
   });
 
