@@ -8,6 +8,7 @@ import { describe, test } from 'node:test';
 import { BufferBudget, INBOUND_OVER_BUDGET_REASON } from '../../../src/connection/buffer-budget.js';
 import { Connection } from '../../../src/connection/connection.js';
 import type { ConnectionOptions } from '../../../src/connection/connection-options.js';
+import { CHUNK_OVERHEAD } from '../../../src/connection/inbound.js';
 import type { Transport, TransportHandler } from '../../../src/connection/transport.js';
 import { MessageTooBigError } from '../../../src/errors.js';
 import type { PerMessageExtension } from '../../../src/protocol/extensions/extension.js';
@@ -18,6 +19,8 @@ const MiB = 1024 * KiB;
 const BINARY = 0x2;
 const CONTINUATION = 0x0;
 const CLOSE = 0x8;
+/** What gathering `bytes` payload bytes in `chunks` chunks is charged (payload plus bookkeeping). */
+const held = (bytes: number, chunks = 1): number => bytes + chunks * CHUNK_OVERHEAD;
 
 /** Records what the connection writes; the test delivers bytes with feed(), synchronously. */
 class FakeTransport implements Transport {
@@ -146,10 +149,10 @@ describe('inbound bytes count against the shared budget', () => {
     const budget = new BufferBudget(64 * MiB);
     const { transport, connection, messages } = listening(budget);
     transport.feed(frame(BINARY, 300 * KiB, false));
-    assert.equal(budget.usedInbound, 300 * KiB);
+    assert.equal(budget.usedInbound, held(300 * KiB));
     transport.feed(frame(CONTINUATION, 300 * KiB, false));
-    assert.equal(budget.usedInbound, 600 * KiB);
-    assert.equal(budget.used, 600 * KiB, 'used counts both ways');
+    assert.equal(budget.usedInbound, held(600 * KiB, 2));
+    assert.equal(budget.used, held(600 * KiB, 2), 'used counts both ways');
     transport.feed(frame(CONTINUATION, 100 * KiB, true));
     assert.equal(messages.length, 1);
     assert.equal(messages[0]?.length, 700 * KiB);
@@ -163,7 +166,7 @@ describe('inbound bytes count against the shared budget', () => {
     transport.feed(header(BINARY, 1 * MiB, true));
     for (let read = 1; read <= 3; read++) {
       transport.feed(payload(256 * KiB));
-      assert.equal(budget.usedInbound, read * 256 * KiB);
+      assert.equal(budget.usedInbound, held(read * 256 * KiB, read));
     }
     transport.feed(payload(256 * KiB));
     assert.equal(messages[0]?.length, 1 * MiB);
@@ -174,12 +177,35 @@ describe('inbound bytes count against the shared budget', () => {
     const budget = new BufferBudget(4 * MiB);
     const inflating = listening(budget, { extension: new ExpandingExtension() });
     inflating.transport.feed(compressedFrame(8 * KiB));
-    assert.equal(budget.usedInbound, 512 * KiB, '8 KiB on the wire, 512 KiB held');
+    assert.equal(budget.usedInbound, held(512 * KiB), '8 KiB on the wire, 512 KiB held');
     budget.charge(8 * MiB); // others push the budget over
     inflating.transport.feed(frame(CONTINUATION, 16 * KiB, false));
     assert.equal(inflating.connection.readyState, 'closing', '1.5 MiB inflated is past its bound');
     assert.equal(inflating.transport.closeFrame()?.code, 1013);
     assert.equal(budget.usedInbound, 0);
+  });
+
+  test('a tiny fragment in a big read is charged its bookkeeping and does not keep the read alive', async () => {
+    const budget = new BufferBudget(64 * MiB);
+    const { transport, connection } = open(budget, { autoPong: false });
+    // Each read: one 1-byte fragment, then ~50 KiB of pings (masked, zero key) the connection drops.
+    const ping = Buffer.concat([Buffer.from([0x89, 0x80 | 125, 0, 0, 0, 0]), Buffer.alloc(125)]);
+    const paddedRead = (opcode: number): Buffer =>
+      Buffer.concat([frame(opcode, 1, false), ...Array.from({ length: 400 }, () => ping)]);
+    for (let read = 0; read < 100; read++) transport.feed(paddedRead(read === 0 ? BINARY : CONTINUATION));
+    assert.equal(budget.usedInbound, held(100, 100), '100 payload bytes, and what keeping 100 chunks costs');
+    // A streaming reader sees the same: its chunk is a copy, not a view holding the whole read.
+    const pending = connection.readStream();
+    const { readable } = await pending;
+    const reader = readable.getReader();
+    const read = paddedRead(CONTINUATION);
+    transport.feed(read);
+    const chunks: Uint8Array[] = [];
+    for (let index = 0; index < 101; index++) chunks.push((await reader.read()).value as Uint8Array);
+    const last = chunks[100] as Uint8Array;
+    assert.equal(last.length, 1);
+    assert.ok(last.buffer.byteLength < read.length / 4, `backing store ${last.buffer.byteLength} bytes`);
+    assert.equal(connection.readyState, 'open');
   });
 
   test('a message arriving in one read is never charged', () => {
@@ -210,7 +236,7 @@ describe('inbound bytes count against the shared budget', () => {
     const { transport, connection } = open(budget);
     transport.feed(frame(BINARY, 512 * KiB, true)); // unread
     transport.feed(frame(BINARY, 512 * KiB, false)); // partial
-    assert.equal(budget.usedInbound, 1 * MiB);
+    assert.equal(budget.usedInbound, 512 * KiB + held(512 * KiB), 'the unread one and the partial one');
     transport.handler?.onClose();
     assert.equal(connection.readyState, 'closed');
     assert.equal(budget.usedInbound, 0);
@@ -268,7 +294,7 @@ describe('over the budget, only a connection growing a message past its own boun
       for (const big of [bigB, bigC])
         if (big.connection.readyState === 'open') big.transport.feed(payload(256 * KiB));
       assert.ok(
-        budget.used <= budget.limit + 256 * KiB,
+        budget.used <= budget.limit + held(256 * KiB),
         `used ${budget.used} stays within one read of the limit`,
       );
     }
@@ -370,7 +396,7 @@ describe('a streaming reader is charged only for what it has not read yet', () =
     const budget = new BufferBudget(64 * MiB);
     const { transport, connection } = open(budget);
     transport.feed(frame(BINARY, 200 * KiB, false));
-    assert.equal(budget.usedInbound, 200 * KiB);
+    assert.equal(budget.usedInbound, held(200 * KiB));
     const { readable } = await connection.readStream();
     assert.equal(budget.usedInbound, 200 * KiB, "the same bytes, now in the reader's queue");
     transport.feed(frame(CONTINUATION, 100 * KiB, false));
@@ -423,6 +449,6 @@ describe('heldBytes and shedLargest() see inbound bytes too', () => {
     await macrotask(); // a Close queued outside a read goes out on the next flush
     assert.equal(big.transport.closeFrame()?.code, 1013);
     assert.equal(small.connection.readyState, 'open');
-    assert.equal(budget.usedInbound, 512 * KiB);
+    assert.equal(budget.usedInbound, held(512 * KiB));
   });
 });
