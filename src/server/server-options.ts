@@ -68,9 +68,11 @@ export interface WebSocketServerOptions {
   subprotocols?: readonly string[] | SelectSubprotocol;
   /**
    * Milliseconds from accepting a socket (with `listen`) or from `handleUpgrade` until the 101 is
-   * written, `authorize` included. Default 10 000: a request head is one packet from any real client
-   * and a TLS handshake a few round trips, so 10 s is generous on bad mobile links while bounding
-   * how long a slow or silent peer (slowloris) can hold a socket and its parser.
+   * written, `authorize` included. With `listen` and `tls` the clock starts at the TCP accept: the TLS
+   * handshake and the request head share this one budget (a TLS socket over it is closed; one that got
+   * through TLS but not its head gets 408). Default 10 000: a request head is one packet from any real
+   * client and a TLS handshake a few round trips, so 10 s is generous on bad mobile links while
+   * bounding how long a slow or silent peer (slowloris) can hold a socket and its parser.
    */
   handshakeTimeout?: number;
   /**
@@ -83,8 +85,10 @@ export interface WebSocketServerOptions {
   /**
    * Handshakes in flight at most: sockets accepted (or handed to `handleUpgrade`) and not yet
    * answered. Past it a new socket gets 503 with `Retry-After` at once and is closed, before any of
-   * its bytes are parsed. Default 1024: twice Node's listen backlog (511), so a reconnect storm
-   * passes in batches, while a slowloris flood holds at most 1024 sockets and 8 MiB of request heads.
+   * its bytes are parsed. With `listen` and `tls`, sockets still in their TLS handshake count too, and
+   * a new TCP socket past the limit is closed at once, before any TLS work (no 503 can precede TLS).
+   * Default 1024: twice Node's listen backlog (511), so a reconnect storm passes in batches, while a
+   * slowloris flood holds at most 1024 sockets and 8 MiB of request heads.
    */
   maxPendingHandshakes?: number;
   /**
@@ -133,13 +137,16 @@ export interface ServerStats {
   upgrades: number;
   /** Handshakes refused with an HTTP error status. */
   refused: number;
-  /** Handshakes that did not finish within handshakeTimeout. */
+  /** Handshakes (TLS included, with `listen`) that did not finish within handshakeTimeout. */
   timeouts: number;
-  /** Errors on sockets before they became connections (resets, TLS failures, ...). */
+  /** Errors on sockets before they became connections (resets, TLS failures other than timeouts, ...). */
   socketErrors: number;
   /** Upgrades refused with 503 because `maxConnections` were open (also counted in `refused`). */
   overConnectionLimit: number;
-  /** Sockets answered 503 at once because `maxPendingHandshakes` were in flight (also in `refused`). */
+  /**
+   * Sockets answered 503 at once because `maxPendingHandshakes` were in flight (also in `refused`);
+   * for a wss:// `listen`, TCP sockets closed before TLS for the same reason.
+   */
   overHandshakeLimit: number;
   /** Upgrades refused with 503 because the memory budget was exceeded (also in `refused`). */
   overMemoryBudget: number;
@@ -147,7 +154,7 @@ export interface ServerStats {
   shedForMemory: number;
   /** Open connections now. */
   connections: number;
-  /** Handshakes in flight now. */
+  /** Handshakes in flight now (with a wss:// `listen`, sockets still in their TLS handshake too). */
   pendingHandshakes: number;
   /**
    * Bytes held by this server's connections now, the memory budget's count: outgoing queues plus

@@ -7,6 +7,7 @@ import {
   type Socket,
 } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { BufferBudget } from '../connection/buffer-budget.js';
 import { Connection, watchClosed } from '../connection/connection.js';
 import type { ConnectionOptions } from '../connection/connection-options.js';
@@ -31,6 +32,7 @@ import {
   type ServerStats,
   type WebSocketServerOptions,
 } from './server-options.js';
+import { TlsHandshakes } from './tls-handshakes.js';
 
 type ServerState = 'open' | 'closing' | 'closed';
 type UpgradeListener = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
@@ -72,6 +74,8 @@ export class WebSocketServer {
     this.#connections.delete(connection);
   };
   readonly #pending = new Set<PendingHandshake>();
+  /** wss:// sockets of `listen` still in their TLS handshake (made by the first TLS listen). */
+  #tlsHandshakes: TlsHandshakes | undefined;
   readonly #listeners: NetServer[] = [];
   readonly #attached: Array<{ server: HttpServer; listener: UpgradeListener }> = [];
   #state: ServerState = 'open';
@@ -134,7 +138,7 @@ export class WebSocketServer {
   get stats(): Readonly<ServerStats> {
     const stats = this.#stats;
     stats.connections = this.#connections.size;
-    stats.pendingHandshakes = this.#pending.size;
+    stats.pendingHandshakes = this.#pendingCount();
     stats.bufferedBytes = this.#budget?.used ?? 0;
     return stats;
   }
@@ -162,9 +166,16 @@ export class WebSocketServer {
       server = createTlsServer({ handshakeTimeout: this.#handshakeTimeout, ...tlsOptions }, (socket) =>
         this.#acceptRaw(socket, true),
       );
+      // From TCP accept to the end of TLS a socket holds a handshake slot and runs on its deadline.
+      this.#tlsHandshakes ??= new TlsHandshakes(this.#handshakeTimeout, {
+        admit: () => this.#admitTls(),
+        onTimeout: () => {
+          this.#stats.timeouts++;
+        },
+        onError: (error) => this.#socketError(error),
+      });
+      this.#tlsHandshakes.guard(server);
     }
-    // A client that fails TLS never becomes a socket of ours; count it and move on.
-    server.on('tlsClientError', (error: Error) => this.#socketError(error));
     this.#listeners.push(server);
     return new Promise((resolve, reject) => {
       const onError = (error: Error): void => {
@@ -236,6 +247,7 @@ export class WebSocketServer {
       pending.socket.destroy();
     }
     this.#pending.clear();
+    this.#tlsHandshakes?.destroyAll();
     const code = options.code ?? 1001;
     const reason = options.reason ?? '';
     const timeout = options.timeout ?? DEFAULT_SERVER_CLOSE_TIMEOUT;
@@ -257,11 +269,14 @@ export class WebSocketServer {
   }
 
   #acceptRaw(socket: Socket, secure: boolean): void {
+    // Over TLS the socket has held a slot since its TCP accept: it keeps it, and what is left of its
+    // deadline, so TLS and the request head together take at most handshakeTimeout.
+    const timeLeft = secure ? this.#tlsHandshakes?.finish(socket as TLSSocket) : undefined;
     if (this.#state !== 'open') {
       socket.destroy();
       return;
     }
-    if (this.#pending.size >= this.#maxPendingHandshakes) {
+    if (timeLeft === undefined && this.#pendingCount() >= this.#maxPendingHandshakes) {
       this.#turnAway(socket);
       return;
     }
@@ -284,14 +299,18 @@ export class WebSocketServer {
       },
       onInvalid: (error) => this.#refuse(pending, errorResponse(error)),
     });
-    this.#startDeadline(pending, () => {
-      stopReading();
-      // RFC 9110 15.5.9: 408 when the request head did not arrive in time; 503 when we (authorize) were slow.
-      const error = headRead
-        ? new HandshakeError('the upgrade was not accepted in time', 503)
-        : new HandshakeError('the request head did not arrive in time', 408);
-      this.#refuse(pending, errorResponse(error));
-    });
+    this.#startDeadline(
+      pending,
+      () => {
+        stopReading();
+        // RFC 9110 15.5.9: 408 when the request head did not arrive in time; 503 when we (authorize) were slow.
+        const error = headRead
+          ? new HandshakeError('the upgrade was not accepted in time', 503)
+          : new HandshakeError('the request head did not arrive in time', 408);
+        this.#refuse(pending, errorResponse(error));
+      },
+      timeLeft,
+    );
   }
 
   #upgrade(
@@ -305,7 +324,7 @@ export class WebSocketServer {
       this.#refuse(pending, errorResponse(new HandshakeError('the server is shutting down', 503)));
       return Promise.resolve(undefined);
     }
-    if (this.#pending.size >= this.#maxPendingHandshakes) {
+    if (this.#pendingCount() >= this.#maxPendingHandshakes) {
       this.#turnAway(socket);
       return Promise.resolve(undefined);
     }
@@ -420,6 +439,23 @@ export class WebSocketServer {
     return undefined;
   }
 
+  /** Handshakes in flight: sockets in their TLS handshake, and sockets not yet answered. */
+  #pendingCount(): number {
+    return this.#pending.size + (this.#tlsHandshakes?.size ?? 0);
+  }
+
+  /**
+   * May a new TCP socket of a wss:// listener start TLS? Past maxPendingHandshakes it is destroyed at
+   * once (a 503 cannot be sent before TLS), and counted as turned away like a 503.
+   */
+  #admitTls(): boolean {
+    if (this.#state !== 'open') return false;
+    if (this.#pendingCount() < this.#maxPendingHandshakes) return true;
+    this.#stats.refused++;
+    this.#stats.overHandshakeLimit++;
+    return false;
+  }
+
   /**
    * Past maxPendingHandshakes: answer 503 at once and close, without tracking, parsing or a timer
    * per socket beyond the one bounding a peer that never reads the answer.
@@ -465,13 +501,13 @@ export class WebSocketServer {
     return pending;
   }
 
-  #startDeadline(pending: PendingHandshake, onExpired: () => void): void {
+  #startDeadline(pending: PendingHandshake, onExpired: () => void, ms = this.#handshakeTimeout): void {
     pending.timer = setTimeout(() => {
       pending.timer = undefined;
       if (pending.answered) return;
       this.#stats.timeouts++;
       onExpired();
-    }, this.#handshakeTimeout);
+    }, ms);
   }
 
   #forget(pending: PendingHandshake): void {
