@@ -67,7 +67,10 @@ export interface ConnectionOptions {
   readonly backpressure?: BackpressurePolicy;
   /** 1013 (try again later, default) or 1008 (policy violation). */
   readonly backpressureCloseCode?: number;
-  /** A process-wide cap on outgoing bytes held by the connections sharing it (see BufferBudget). */
+  /**
+   * A process-wide cap on bytes held by the connections sharing it: outgoing queues, and incoming
+   * messages in progress or unread (see BufferBudget).
+   */
   readonly budget?: BufferBudget | null;
   /** Stop reading the transport when this many whole messages wait unread. Default 16. */
   readonly maxQueuedMessages?: number;

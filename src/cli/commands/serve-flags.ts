@@ -89,7 +89,7 @@ export const serveFlags = {
     type: 'string',
     placeholder: 'BYTES',
     default: String(DEFAULT_MEMORY_BUDGET),
-    help: 'outgoing bytes queued by all connections; over it, connections over --max-buffered-bytes close with 1013 and upgrades get 503 (0 = off)',
+    help: 'bytes held by all connections (outgoing queues, incoming messages in progress or unread); over it, a connection over --max-buffered-bytes either way closes with 1013 and upgrades get 503 (0 = off)',
   },
   'shutdown-timeout': {
     type: 'string',
