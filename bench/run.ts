@@ -3,7 +3,7 @@
 // in bench/results/latest.json. See BENCHMARKS.md for the method.
 //
 //   node .build/bench/run.js [--quick] [--scenarios echo-small,idle] [--servers raw,ws] [--rounds 3]
-//                            [--verify] [--no-micro] [--update-docs] [--budget-minutes 14]
+//                            [--verify] [--no-micro] [--update-docs] [--budget-minutes 20]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -26,7 +26,7 @@ const usage = `usage: node .build/bench/run.js [options]
   --verify                compare every reply byte too (slower; the smoke test does this)
   --no-micro              skip the parser micro-benchmark
   --update-docs           rewrite the results section of BENCHMARKS.md and the chart from this run
-  --budget-minutes M      skip the scenarios still to come once M minutes have passed (default 14)`;
+  --budget-minutes M      skip the scenarios still to come once M minutes have passed (default 20)`;
 
 const { values } = parseArgs({
   options: {
@@ -37,7 +37,7 @@ const { values } = parseArgs({
     verify: { type: 'boolean', default: false },
     'no-micro': { type: 'boolean', default: false },
     'update-docs': { type: 'boolean', default: false },
-    'budget-minutes': { type: 'string', default: '14' },
+    'budget-minutes': { type: 'string', default: '20' },
     help: { type: 'boolean', default: false },
   },
 });
