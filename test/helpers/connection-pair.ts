@@ -1,7 +1,7 @@
 import { Connection } from '../../src/connection/connection.js';
 import type { ConnectionOptions } from '../../src/connection/connection-options.js';
 import type { TransportHandler } from '../../src/connection/transport.js';
-import { fixedMaskSource } from './frames.js';
+import { fixedMaskSource, type ParsedFrame, parseFrames } from './frames.js';
 import { createPipe, type PipeOptions, type PipeTransport } from './pipe.js';
 
 type SideOptions = Partial<ConnectionOptions>;
@@ -55,35 +55,9 @@ export class RawPeer implements TransportHandler {
     this.end.write(frames);
   }
 
-  /** Parse the unmasked frames received so far (server-to-client direction). */
-  frames(): { fin: boolean; opcode: number; payload: Buffer }[] {
-    const out: { fin: boolean; opcode: number; payload: Buffer }[] = [];
-    const bytes = this.received;
-    let offset = 0;
-    while (offset + 2 <= bytes.length) {
-      const b0 = bytes[offset] as number;
-      const b1 = bytes[offset + 1] as number;
-      let length = b1 & 0x7f;
-      let header = 2;
-      if (length === 126) {
-        length = bytes.readUInt16BE(offset + 2);
-        header = 4;
-      } else if (length === 127) {
-        length = Number(bytes.readBigUInt64BE(offset + 2));
-        header = 10;
-      }
-      const masked = (b1 & 0x80) !== 0;
-      const maskOffset = offset + header;
-      if (masked) header += 4;
-      if (offset + header + length > bytes.length) break;
-      const payload = Buffer.from(bytes.subarray(offset + header, offset + header + length));
-      if (masked)
-        for (let i = 0; i < payload.length; i++)
-          payload[i] = (payload[i] as number) ^ (bytes[maskOffset + (i & 3)] as number);
-      out.push({ fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, payload });
-      offset += header + length;
-    }
-    return out;
+  /** The whole frames received so far, unmasked. */
+  frames(): ParsedFrame[] {
+    return parseFrames(this.received);
   }
 }
 

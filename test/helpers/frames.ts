@@ -194,3 +194,40 @@ export function feedSplit(
 export function feedBytewise(receive: (chunk: Buffer) => void, bytes: Uint8Array): void {
   for (let i = 0; i < bytes.length; i++) receive(Buffer.from(bytes.subarray(i, i + 1)));
 }
+
+export interface ParsedFrame {
+  fin: boolean;
+  opcode: number;
+  /** Unmasked, and a copy: later writes to the source do not change it. */
+  payload: Buffer;
+}
+
+/** The whole frames in `bytes` (either direction: masked payloads are unmasked); a partial tail is left out. */
+export function parseFrames(bytes: Buffer): ParsedFrame[] {
+  const out: ParsedFrame[] = [];
+  let offset = 0;
+  while (offset + 2 <= bytes.length) {
+    const b0 = bytes[offset] as number;
+    const b1 = bytes[offset + 1] as number;
+    let length = b1 & 0x7f;
+    let header = 2;
+    if (length === 126) {
+      length = bytes.readUInt16BE(offset + 2);
+      header = 4;
+    } else if (length === 127) {
+      length = Number(bytes.readBigUInt64BE(offset + 2));
+      header = 10;
+    }
+    const masked = (b1 & 0x80) !== 0;
+    const maskOffset = offset + header;
+    if (masked) header += 4;
+    if (offset + header + length > bytes.length) break;
+    const payload = Buffer.from(bytes.subarray(offset + header, offset + header + length));
+    if (masked)
+      for (let i = 0; i < payload.length; i++)
+        payload[i] = (payload[i] as number) ^ (bytes[maskOffset + (i & 3)] as number);
+    out.push({ fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, payload });
+    offset += header + length;
+  }
+  return out;
+}

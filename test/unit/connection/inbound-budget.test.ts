@@ -13,6 +13,7 @@ import type { Transport, TransportHandler } from '../../../src/connection/transp
 import { MessageTooBigError } from '../../../src/errors.js';
 import type { PerMessageExtension } from '../../../src/protocol/extensions/extension.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
+import { parseFrames } from '../../helpers/frames.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -54,27 +55,11 @@ class FakeTransport implements Transport {
     for (const chunk of chunks) this.handler?.onData(chunk);
   }
 
-  /** The Close frame the connection sent (server frames are unmasked, RFC 6455 5.1), if any. */
+  /** The Close frame the connection sent, if any. */
   closeFrame(): { code: number; reason: string } | undefined {
-    const bytes = Buffer.concat(this.written);
-    let offset = 0;
-    while (offset + 2 <= bytes.length) {
-      const opcode = (bytes[offset] as number) & 0x0f;
-      let length = (bytes[offset + 1] as number) & 0x7f;
-      let header = 2;
-      if (length === 126) {
-        length = bytes.readUInt16BE(offset + 2);
-        header = 4;
-      } else if (length === 127) {
-        length = Number(bytes.readBigUInt64BE(offset + 2));
-        header = 10;
-      }
-      const payload = bytes.subarray(offset + header, offset + header + length);
-      if (opcode === CLOSE)
-        return { code: payload.readUInt16BE(0), reason: payload.subarray(2).toString('utf8') };
-      offset += header + length;
-    }
-    return undefined;
+    const close = parseFrames(Buffer.concat(this.written)).find((frame) => frame.opcode === CLOSE);
+    if (close === undefined) return undefined;
+    return { code: close.payload.readUInt16BE(0), reason: close.payload.subarray(2).toString('utf8') };
   }
 }
 
