@@ -4,10 +4,10 @@ import { main } from '../dist/cli/main.js';
 
 main(process.argv.slice(2)).then(
   (exitCode) => {
-    if (typeof exitCode === 'number') process.exitCode = exitCode;
+    process.exitCode = exitCode;
   },
   (error) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(`fullduplex: ${error instanceof Error ? error.message : error}`);
     process.exitCode = 1;
   },
 );

@@ -73,6 +73,6 @@ describe('fullduplex connect and bench', () => {
   test('bench refuses bad numbers with a usage error', async () => {
     const result = await run(['bench', url, '--connections', '0']);
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /--connections must be 1-10000/);
+    assert.match(result.stderr, /^fullduplex: --connections must be an integer from 1 to 10000, got 0/);
   });
 });

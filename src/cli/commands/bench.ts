@@ -1,30 +1,49 @@
 import { performance } from 'node:perf_hooks';
 import { connect } from '../../client/connect.js';
 import type { Connection } from '../../connection/connection.js';
-import { type FlagTable, formatFlagHelp, integerFlag, parseFlags, UsageError } from '../flags.js';
+import type { Command } from '../command.js';
+import { type FlagTable, integerFlag, type ParsedFlags, UsageError } from '../flags.js';
 
 const benchFlags = {
-  connections: { type: 'string', placeholder: 'N', default: '10', help: 'connections to open' },
-  'in-flight': { type: 'string', placeholder: 'N', default: '8', help: 'messages in flight per connection' },
-  size: { type: 'string', placeholder: 'BYTES', default: '64', help: 'payload size of each message' },
+  connections: {
+    type: 'integer',
+    placeholder: 'N',
+    default: 10,
+    min: 1,
+    max: 10_000,
+    help: 'connections to open',
+  },
+  'in-flight': {
+    type: 'integer',
+    placeholder: 'N',
+    default: 8,
+    min: 1,
+    max: 1024,
+    help: 'messages in flight per connection',
+  },
+  size: { type: 'integer', placeholder: 'BYTES', default: 64, help: 'payload size of each message' },
   duration: {
-    type: 'string',
+    type: 'integer',
     placeholder: 'SECONDS',
-    default: '5',
-    help: 'how long to measure (at most 600)',
+    default: 5,
+    min: 1,
+    max: 600,
+    help: 'how long to measure',
   },
   binary: { type: 'boolean', default: false, help: 'send binary messages (default: text)' },
   compress: { type: 'boolean', default: false, help: 'offer permessage-deflate' },
-  help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
 } as const satisfies FlagTable;
 
-const help = `Usage: fullduplex bench [options] URL
+/** `fullduplex bench URL`: a closed-loop echo load with an HDR histogram of round trips. */
+export const benchCommand: Command = {
+  usage: `Usage: fullduplex bench [options] URL
 
 Loads an echo server at URL: each connection keeps --in-flight messages outstanding, and every reply
-is timed. Prints messages/s, MiB/s and round-trip percentiles. Stops by itself after --duration.
-
-Options:
-${formatFlagHelp(benchFlags)}`;
+is timed. Prints messages/s, MiB/s and round-trip percentiles. Stops by itself after --duration.`,
+  flags: benchFlags,
+  positionals: 1,
+  run: bench,
+};
 
 interface Histogram {
   recordValue(value: number): void;
@@ -33,22 +52,13 @@ interface Histogram {
   readonly maxValue: number;
 }
 
-/** `fullduplex bench URL`: a closed-loop echo load with an HDR histogram of round trips. */
-export async function benchCommand(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(argv, benchFlags, 1);
-  if (flags.help) {
-    console.log(help);
-    return 0;
-  }
+async function bench(flags: ParsedFlags, positionals: readonly string[]): Promise<number> {
   const url = positionals[0];
   if (!url) throw new UsageError('bench needs the URL of an echo server, e.g. ws://127.0.0.1:8080/');
   const connections = integerFlag(flags, 'connections');
   const inFlight = integerFlag(flags, 'in-flight');
   const size = integerFlag(flags, 'size');
   const seconds = integerFlag(flags, 'duration');
-  if (connections < 1 || connections > 10_000) throw new UsageError('--connections must be 1-10000');
-  if (inFlight < 1 || inFlight > 1024) throw new UsageError('--in-flight must be 1-1024');
-  if (seconds < 1 || seconds > 600) throw new UsageError('--duration must be 1-600 seconds');
   const histogram = await createHistogram();
 
   const payload = flags.binary ? Buffer.alloc(size, 0x61) : 'a'.repeat(size);

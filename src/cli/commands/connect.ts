@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline';
 import { connect } from '../../client/connect.js';
 import type { Connection } from '../../connection/connection.js';
-import { type FlagTable, formatFlagHelp, parseFlags, UsageError } from '../flags.js';
+import type { Command } from '../command.js';
+import { type FlagTable, type ParsedFlags, UsageError } from '../flags.js';
 
 const connectFlags = {
   protocol: { type: 'string', placeholder: 'NAME[,NAME]', help: 'subprotocols to offer, comma-separated' },
@@ -10,24 +11,20 @@ const connectFlags = {
   compress: { type: 'boolean', default: false, help: 'offer permessage-deflate' },
   binary: { type: 'boolean', default: false, help: 'send each line as a binary message' },
   insecure: { type: 'boolean', default: false, help: 'accept any TLS certificate (wss://)' },
-  help: { type: 'boolean', short: 'h', default: false, help: 'show this help' },
 } as const satisfies FlagTable;
 
-const help = `Usage: fullduplex connect [options] URL
+/** `fullduplex connect URL`: exit 0 after a normal closure, 1 otherwise. */
+export const connectCommand: Command = {
+  usage: `Usage: fullduplex connect [options] URL
 
 Opens a WebSocket connection, sends each line of standard input as a message and prints each message
-that arrives (binary ones as hex). End of input closes the connection with 1000.
+that arrives (binary ones as hex). End of input closes the connection with 1000.`,
+  flags: connectFlags,
+  positionals: 1,
+  run: connectAndRelay,
+};
 
-Options:
-${formatFlagHelp(connectFlags)}`;
-
-/** `fullduplex connect URL`: exit 0 after a normal closure, 1 otherwise. */
-export async function connectCommand(argv: readonly string[]): Promise<number> {
-  const { flags, positionals } = parseFlags(argv, connectFlags, 1);
-  if (flags.help) {
-    console.log(help);
-    return 0;
-  }
+async function connectAndRelay(flags: ParsedFlags, positionals: readonly string[]): Promise<number> {
   const url = positionals[0];
   if (!url) throw new UsageError('connect needs a URL, e.g. ws://127.0.0.1:8080/');
   const headers: Record<string, string> = {};

@@ -6,17 +6,22 @@ import type { Connection } from '../../connection/connection.js';
 import { prepareMessage } from '../../connection/prepared-message.js';
 import type { MessageType } from '../../protocol/types.js';
 import { WebSocketServer } from '../../server/web-socket-server.js';
-import { formatFlagHelp, integerFlag, parseFlags, stringFlag, UsageError } from '../flags.js';
+import type { Command } from '../command.js';
+import { integerFlag, optionalStringFlag, type ParsedFlags, stringFlag, UsageError } from '../flags.js';
 import { packageRoot } from '../package-root.js';
 import { serveFlags } from './serve-flags.js';
 
-const help = `Usage: fullduplex serve [options]
+/** `fullduplex serve`: resolves the exit code once the server has shut down. */
+export const serveCommand: Command = {
+  usage: `Usage: fullduplex serve [options]
 
 Runs a WebSocket server on any path. It prints 'listening ws://H:P/' as its first line and shuts down
-gracefully (close 1001 to every client) on SIGINT or SIGTERM, then exits 0.
-
-Options:
-${formatFlagHelp(serveFlags)}`;
+gracefully (close 1001 to every client) on SIGINT or SIGTERM, then exits 0. It binds 127.0.0.1 unless
+--host says otherwise: in a container, pass --host 0.0.0.0 to accept connections from outside.`,
+  flags: serveFlags,
+  positionals: 0,
+  run: serve,
+};
 
 type Mode = 'echo' | 'broadcast';
 
@@ -24,19 +29,11 @@ type Mode = 'echo' | 'broadcast';
 const BINARY = { binary: true } as const;
 const TEXT = { binary: false } as const;
 
-/** `fullduplex serve`: resolves the exit code once the server has shut down. */
-export async function serve(argv: readonly string[]): Promise<number> {
-  const { flags } = parseFlags(argv, serveFlags);
-  if (flags.help) {
-    console.log(help);
-    return 0;
-  }
-  const mode = stringFlag(flags, 'mode');
-  if (mode !== 'echo' && mode !== 'broadcast')
-    throw new UsageError(`--mode must be echo or broadcast, got ${mode}`);
+async function serve(flags: ParsedFlags): Promise<number> {
+  const mode = stringFlag(flags, 'mode') as Mode;
   const host = stringFlag(flags, 'host');
   const port = integerFlag(flags, 'port');
-  if (port > 65535) throw new UsageError(`--port must be 0-65535, got ${port}`);
+  const tls = await readTlsFiles(flags);
   const maxConnections = integerFlag(flags, 'max-connections');
   const maxPendingHandshakes = integerFlag(flags, 'max-pending-handshakes');
   const pingInterval = integerFlag(flags, 'ping-interval');
@@ -54,6 +51,7 @@ export async function serve(argv: readonly string[]): Promise<number> {
     maxConnections: maxConnections > 0 ? maxConnections : Number.POSITIVE_INFINITY,
     maxPendingHandshakes: maxPendingHandshakes > 0 ? maxPendingHandshakes : Number.POSITIVE_INFINITY,
     memoryBudget: integerFlag(flags, 'memory-budget'),
+    ...(tls ? { tls } : {}),
     connection: {
       maxFragments: integerFlag(flags, 'max-fragments'),
       ...(integerFlag(flags, 'max-frame-size') > 0
@@ -66,11 +64,13 @@ export async function serve(argv: readonly string[]): Promise<number> {
   });
   const relay = new Relay(mode, server.connections);
 
-  const address = flags.page ? await listenWithPage(server, port, host) : await server.listen(port, host);
+  const address = flags.page
+    ? await listenWithPage(server, port, host, tls)
+    : await server.listen(port, host);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  console.log(`listening ws://${host === 'localhost' ? host : shownHost}:${address.port}/`);
-  if (flags.page)
-    console.log(`open http://${host === 'localhost' ? host : shownHost}:${address.port}/ in a browser`);
+  const authority = `${host === 'localhost' ? host : shownHost}:${address.port}`;
+  console.log(`listening ${tls ? 'wss' : 'ws'}://${authority}/`);
+  if (flags.page) console.log(`open ${tls ? 'https' : 'http'}://${authority}/ in a browser`);
 
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -125,15 +125,37 @@ class Relay {
   }
 }
 
+/** --tls-cert and --tls-key go together; both files are read before anything listens. */
+async function readTlsFiles(flags: ParsedFlags): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  const certFile = optionalStringFlag(flags, 'tls-cert');
+  const keyFile = optionalStringFlag(flags, 'tls-key');
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (certFile === undefined || keyFile === undefined) {
+    throw new UsageError('--tls-cert and --tls-key go together: give both to serve wss://');
+  }
+  const { readFile } = await import('node:fs/promises');
+  const read = (file: string, flag: string): Promise<Buffer> =>
+    readFile(file).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(`cannot read ${flag} ${file}: ${error.code ?? error.message}`);
+    });
+  return { cert: await read(certFile, '--tls-cert'), key: await read(keyFile, '--tls-key') };
+}
+
 /** Serves the browser echo page on plain HTTP requests and upgrades the rest on the same port. */
-async function listenWithPage(server: WebSocketServer, port: number, host: string): Promise<AddressInfo> {
+async function listenWithPage(
+  server: WebSocketServer,
+  port: number,
+  host: string,
+  tls: { cert: Buffer; key: Buffer } | undefined,
+): Promise<AddressInfo> {
   // Loaded only with --page: a plain `serve` never needs node:http and its ~2 MiB of RSS.
-  const [{ readFile }, { createServer }] = await Promise.all([
+  const [{ readFile }, { createServer }, https] = await Promise.all([
     import('node:fs/promises'),
     import('node:http'),
+    tls ? import('node:https') : undefined,
   ]);
   const page = await readFile(join(packageRoot(), 'examples', 'echo', 'index.html'));
-  const http = createServer((request: IncomingMessage, response: ServerResponse) => {
+  const answer = (request: IncomingMessage, response: ServerResponse): void => {
     if (request.method === 'GET' && (request.url === '/' || request.url === '/index.html')) {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length });
       response.end(page);
@@ -141,7 +163,8 @@ async function listenWithPage(server: WebSocketServer, port: number, host: strin
     }
     response.writeHead(404, { 'content-type': 'text/plain' });
     response.end('not found\n');
-  });
+  };
+  const http = https && tls ? https.createServer(tls, answer) : createServer(answer);
   server.attach(http);
   const closeHttp = (): void => {
     http.close();

@@ -1,0 +1,61 @@
+// `fullduplex serve --tls-cert/--tls-key`: wss:// (and https:// for --page) from PEM files.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, test } from 'node:test';
+import WebSocket from 'ws';
+import { type TestCertificate, testCertificate } from '../helpers/certs.js';
+import { bin } from '../helpers/cli.js';
+
+describe('fullduplex serve --tls-cert --tls-key', () => {
+  let dir: string;
+  let certificate: TestCertificate;
+  before(async () => {
+    certificate = await testCertificate();
+    dir = await mkdtemp(join(tmpdir(), 'fullduplex-serve-tls-'));
+    await writeFile(join(dir, 'cert.pem'), certificate.cert);
+    await writeFile(join(dir, 'key.pem'), certificate.key);
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  for (const page of [false, true]) {
+    test(`serves wss://${page ? ' and the page over https:// (--page)' : ''}; a client trusting the certificate gets its echo`, async () => {
+      const args = [
+        'serve',
+        '--port',
+        '0',
+        '--tls-cert',
+        join(dir, 'cert.pem'),
+        '--tls-key',
+        join(dir, 'key.pem'),
+      ];
+      const child = spawn(process.execPath, [bin, ...args, ...(page ? ['--page'] : [])]);
+      try {
+        const lines = createInterface({ input: child.stdout });
+        const [first] = (await once(lines, 'line')) as [string];
+        const match = /^listening (wss:\/\/127\.0\.0\.1:\d+\/)$/.exec(first);
+        assert.ok(match, first);
+        if (page) {
+          const [second] = (await once(lines, 'line')) as [string];
+          assert.match(second, /^open https:\/\/127\.0\.0\.1:\d+\/ in a browser$/);
+        }
+        const socket = new WebSocket(match[1] as string, { ca: certificate.cert });
+        await once(socket, 'open');
+        socket.send('over tls');
+        const [data] = (await once(socket, 'message')) as [Buffer];
+        assert.equal(data.toString(), 'over tls');
+        socket.close();
+        await once(socket, 'close');
+      } finally {
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          await once(child, 'exit');
+        }
+      }
+    });
+  }
+});
