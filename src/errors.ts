@@ -16,7 +16,8 @@ export type WebSocketErrorCode =
   | 'ERR_ABORTED'
   | 'ERR_EXTENSION'
   | 'ERR_POLICY'
-  | 'ERR_OVERLOADED';
+  | 'ERR_OVERLOADED'
+  | 'ERR_BROKER_UNAVAILABLE';
 
 export class WebSocketError extends Error {
   readonly code: WebSocketErrorCode;
@@ -106,5 +107,15 @@ export class ConnectionClosedError extends WebSocketError {
 export class TimeoutError extends WebSocketError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_TIMEOUT', message, options);
+  }
+}
+
+/**
+ * A hub's broker cannot reach its backend (Redis down, link lost): the publish, history read or
+ * subscribe was not done. Retry after the broker reports `up` again.
+ */
+export class BrokerUnavailableError extends WebSocketError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_BROKER_UNAVAILABLE', message, options);
   }
 }

@@ -36,6 +36,7 @@ export {
 } from './connection/index.js';
 export type { WebSocketErrorCode } from './errors.js';
 export {
+  BrokerUnavailableError,
   ConnectionClosedError,
   CorruptDataError,
   HandshakeError,

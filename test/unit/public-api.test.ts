@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 const rootExports = [
+  'BrokerUnavailableError',
   'BufferBudget',
   'Connection',
   'ConnectionClosedError',
@@ -29,6 +30,8 @@ const rootExports = [
   'textCodec',
 ];
 
+const hubExports = ['DEFAULT_PRESENCE_TTL_MS', 'MemoryBackend', 'MemoryBroker'];
+
 describe('public API', () => {
   test("'fullduplex' exports exactly the curated names", async () => {
     const api = await import('fullduplex');
@@ -46,6 +49,11 @@ describe('public API', () => {
     ]) {
       assert.ok(name in protocol, `missing ${name}`);
     }
+  });
+
+  test("'fullduplex/hub' exports exactly the hub's curated names", async () => {
+    const hub = await import('fullduplex/hub');
+    assert.deepEqual(Object.keys(hub).sort(), [...hubExports].sort());
   });
 
   test('the error classes form one hierarchy with stable codes', async () => {
