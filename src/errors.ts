@@ -95,11 +95,22 @@ export class HandshakeError extends WebSocketError {
 export class ConnectionClosedError extends WebSocketError {
   readonly closeCode: number;
   readonly reason: string;
+  /**
+   * The connection ended cleanly: the peer's Close arrived (whatever its code) and we had not failed
+   * the connection. False after a drop (1006), a timeout or a failure on our side (1002, 1011...).
+   */
+  readonly wasClean: boolean;
 
-  constructor(message: string, closeCode = 1006, reason = '', options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    closeCode = 1006,
+    reason = '',
+    options?: { cause?: unknown; wasClean?: boolean },
+  ) {
     super('ERR_CLOSED', message, options);
     this.closeCode = closeCode;
     this.reason = reason;
+    this.wasClean = options?.wasClean ?? false;
   }
 }
 

@@ -1,3 +1,4 @@
+import { isThenable } from '../callback-errors.js';
 import { WebSocketError } from '../errors.js';
 import type { Codec } from './codec.js';
 
@@ -7,6 +8,7 @@ export interface JsonCodecOptions<T> {
   /**
    * Check a decoded value: a type guard (false refuses it) or a parser that returns the typed value
    * or throws (a zod schema's `parse` fits). Without it, decoding trusts the peer: the type is a claim.
+   * It must be synchronous: one that returns a promise refuses every message (ERR_VALIDATION).
    */
   readonly validate?: ((value: unknown) => value is T) | ((value: unknown) => T);
   readonly reviver?: (this: unknown, key: string, value: unknown) => unknown;
@@ -43,6 +45,12 @@ export function jsonCodec<T = unknown>(options: JsonCodecOptions<T> = {}): Codec
         throw new WebSocketError('ERR_VALIDATION', 'message failed validation', { cause: error });
       }
       if (result === false) throw new WebSocketError('ERR_VALIDATION', 'message failed validation');
+      if (isThenable(result)) {
+        // decode() is synchronous: an async validator's verdict would come too late. Its rejection is
+        // observed here (never left unhandled) and the message is refused.
+        result.then(undefined, () => {});
+        throw new WebSocketError('ERR_VALIDATION', 'validate returned a promise; it must be synchronous');
+      }
       // A type guard returns true: the value itself is the result. A parser returns the value to use.
       return (result === true ? value : result) as T;
     },

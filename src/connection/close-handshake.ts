@@ -58,7 +58,10 @@ export class CloseHandshake {
       info = { ...info, code: this.sentCode, reason: this.sentReason };
     }
     const detail = info.reason ? ` (${info.reason})` : '';
-    return new ConnectionClosedError(`connection closed: ${info.code}${detail}`, info.code, info.reason);
+    const wasClean = this.received && this.failureCode === 0;
+    return new ConnectionClosedError(`connection closed: ${info.code}${detail}`, info.code, info.reason, {
+      wasClean,
+    });
   }
 
   /** Resolves once closed; never rejects. */

@@ -1,3 +1,4 @@
+import { deliverError, type ErrorRoute, routeRejection } from '../callback-errors.js';
 import type { Codec } from '../codecs/codec.js';
 import type { ConnectionClosedError, ProtocolError } from '../errors.js';
 import type { PerMessageExtension } from '../protocol/extensions/extension.js';
@@ -31,6 +32,7 @@ import type { Transport, TransportHandler } from './transport.js';
 import { NO_ITEMS, owned } from './waiter.js';
 import type { WriteQueue } from './write-queue.js';
 
+/** A user callback; it may return a promise, whose rejection is handled like a throw. */
 type Listener<A extends unknown[]> = ((...args: A) => void) | null;
 
 /** What happened to one connection's send in a broadcast. */
@@ -61,7 +63,7 @@ let portsFor: (connection: Connection) => ConnectionPorts;
  * connection. Set by Connection's static block.
  */
 export let watchClosed: (connection: Connection, watcher: (connection: Connection) => void) => void;
-/** For the server's memory budget only (not re-exported): close now with `code`, dropping the backlog. */
+/** For the server only (not re-exported): close now with `code`, dropping the backlog (memory budget, a failed onConnection). */
 export let shedConnection: (connection: Connection, code: number, reason: string) => void;
 /** What a connection holds inbound, as its budget counts it (Inbound's figures). */
 export interface InboundHeld {
@@ -105,10 +107,15 @@ export { isNormalClosure } from './message-streams.js';
  *   both ways: while it is exceeded, an incoming message growing past `maxBufferedBytes` fails its
  *   connection with the budget's close code (1013), as a send past that bound does.
  * - After an error, nothing more is sent: a protocol failure sends its Close (1002, 1007, 1009...)
- *   and drops queued data; a listener that throws closes with 1011 and the error goes to
- *   `onError` (rethrown asynchronously without one). Then every pending `write()`, `ping()`, read and stream rejects or errors with
+ *   and drops queued data; a listener that throws, or returns a promise that rejects, closes with
+ *   1011 and the error goes to `onError` (a process warning without one; never rethrown). Then
+ *   every pending `write()`, `ping()`, read and stream rejects or errors with
  *   `ConnectionClosedError`, messages already queued unread can still be read, and `closed`
  *   resolves with the code, reason, whether the close was clean and how many messages went unsent.
+ * - Reading ends: `for await` and `stream.readable` end normally when the close handshake ended
+ *   the connection cleanly (the peer's Close arrived, whatever its code, and we did not fail it);
+ *   otherwise they throw. `read()` and `readStream()` reject with ConnectionClosedError either way
+ *   (`wasClean` tells which).
  */
 export class Connection implements AsyncIterable<Message> {
   /** The negotiated subprotocol, '' for none. */
@@ -259,7 +266,10 @@ export class Connection implements AsyncIterable<Message> {
 
   // ---------------------------------------------------------------- reading
 
-  /** The next whole message. Rejects with ConnectionClosedError once the peer's Close has arrived and the queue is empty. */
+  /**
+   * The next whole message. Rejects with ConnectionClosedError once no message can arrive and the
+   * queue is empty; its `wasClean` says whether the peer closed cleanly (then `for await` would end).
+   */
   read(): Promise<Message> {
     return this.#inbound.read();
   }
@@ -278,7 +288,10 @@ export class Connection implements AsyncIterable<Message> {
     return codec.decode(message.data);
   }
 
-  /** Iterate over messages; ends on a normal closure (1000, 1001, 1005), throws ConnectionClosedError otherwise. */
+  /**
+   * Iterate over messages. Ends when the peer's Close arrives, whatever its code (or when ours is
+   * answered); throws ConnectionClosedError on an abnormal end (a drop, a timeout, a failure).
+   */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
     return messageIterator(this);
   }
@@ -312,9 +325,10 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   /**
-   * Errors thrown by this connection's listeners (onMessage, onPing...). Such an error closes the
-   * connection with 1011; without this listener it is then rethrown asynchronously, as an
-   * EventEmitter listener's error would be.
+   * Errors thrown by this connection's listeners (onMessage, onRawMessage, onPing, onPong, onDrain,
+   * onDrop), or promises they returned that rejected. Such an error closes the connection with 1011;
+   * without this listener it is reported as a process warning (never rethrown: one connection's
+   * error must not end the process). An onError that throws or rejects is reported the same way.
    */
   onError(listener: ((error: unknown) => void) | null): void {
     this.#onError = listener;
@@ -556,19 +570,7 @@ export class Connection implements AsyncIterable<Message> {
 
   #listenerFailed(error: unknown): void {
     failLocally(this.#ports, 1011, 'internal error');
-    const onError = this.#onError;
-    if (onError) {
-      try {
-        onError(error);
-        return;
-      } catch (second) {
-        error = second;
-      }
-    }
-    // Surface it like an EventEmitter listener error would, without breaking the protocol's state.
-    queueMicrotask(() => {
-      throw error;
-    });
+    deliverError(this.#onError, error, 'a connection listener');
   }
 
   #isOverBound(): boolean {
@@ -608,6 +610,8 @@ export class Connection implements AsyncIterable<Message> {
     // Methods on a prototype rather than closures per connection: an idle connection is mostly this.
     class Ports implements ConnectionPorts {
       readonly #connection: Connection;
+      /** Made the first time a listener returns a promise. */
+      #asyncFailed: ErrorRoute | null = null;
       constructor(connection: Connection) {
         this.#connection = connection;
       }
@@ -660,6 +664,10 @@ export class Connection implements AsyncIterable<Message> {
       }
       listenerFailed(error: unknown): void {
         this.#connection.#listenerFailed(error);
+      }
+      get asyncFailed(): ErrorRoute {
+        this.#asyncFailed ??= (error) => this.#connection.#listenerFailed(error);
+        return this.#asyncFailed;
       }
       failLocally(code: number, reason: string): void {
         failLocally(this, code, reason);
@@ -778,9 +786,9 @@ export class Connection implements AsyncIterable<Message> {
     };
   }
 
-  #callListener<A extends unknown[]>(listener: (...args: A) => void, ...args: A): void {
+  #callListener<A extends unknown[]>(listener: (...args: A) => unknown, ...args: A): void {
     try {
-      listener(...args);
+      routeRejection(listener(...args), this.#ports.asyncFailed);
     } catch (error) {
       this.#listenerFailed(error);
     }

@@ -1,3 +1,4 @@
+import { type ErrorRoute, routeRejection } from '../callback-errors.js';
 import type { ConnectionClosedError } from '../errors.js';
 import type { MessageType } from '../protocol/types.js';
 import { type BufferBudget, INBOUND_OVER_BUDGET_REASON } from './buffer-budget.js';
@@ -10,6 +11,7 @@ import { MessageInbox } from './message-inbox.js';
 import type { Transport } from './transport.js';
 import { NO_ITEMS, owned, type Reader } from './waiter.js';
 
+/** A user callback; it may return a promise, whose rejection is routed like a throw. */
 type Listener<A extends unknown[]> = ((...args: A) => void) | null;
 
 type IncomingMode = 'none' | 'gather' | 'stream' | 'discard';
@@ -48,6 +50,8 @@ export interface InboundHost {
   closedError(): ConnectionClosedError;
   /** A listener threw: close with 1011 and report the error. */
   listenerFailed(error: unknown): void;
+  /** listenerFailed as a function, for the rejection of a promise a listener returned. */
+  readonly asyncFailed: ErrorRoute;
   /** Close with our own code (a no-op unless open): the budget's close of an oversized message. */
   failLocally(code: number, reason: string): void;
 }
@@ -149,8 +153,10 @@ export class Inbound implements IncomingStreamHost {
       const message = this.#dequeue(inbox);
       const data = typeof message.data === 'string' ? Buffer.from(message.data, 'utf8') : message.data;
       try {
-        this.onRawMessage?.(data, message.type);
-        this.onMessage?.(message);
+        const raw = this.onRawMessage;
+        if (raw !== null) routeRejection(raw(data, message.type), this.#host.asyncFailed);
+        const listener = this.onMessage;
+        if (listener !== null) routeRejection(listener(message), this.#host.asyncFailed);
       } catch (error) {
         this.#host.listenerFailed(error);
       }
@@ -344,8 +350,15 @@ export class Inbound implements IncomingStreamHost {
     const listener = this.onMessage;
     if (raw !== null || listener !== null) {
       try {
-        if (raw !== null) raw(data, type);
-        if (listener !== null) listener(toMessage(type, data));
+        // A returned promise (an async listener) is observed: its rejection fails the connection too.
+        if (raw !== null) {
+          const result = raw(data, type);
+          if (result !== undefined) routeRejection(result, this.#host.asyncFailed);
+        }
+        if (listener !== null) {
+          const result = listener(toMessage(type, data));
+          if (result !== undefined) routeRejection(result, this.#host.asyncFailed);
+        }
       } catch (error) {
         this.#host.listenerFailed(error);
       }

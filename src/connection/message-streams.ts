@@ -1,11 +1,13 @@
 import { ConnectionClosedError } from '../errors.js';
 import type { CloseInfo, Message, MessageData } from './message.js';
 
-const NORMAL_CLOSURE_CODES: ReadonlySet<number> = new Set([1000, 1001, 1005]);
-
-/** True for the error a read gets after a normal closure (1000, 1001 or a Close without code). */
+/**
+ * True for the error a read gets after a clean end: the peer's Close arrived, whatever its code
+ * (1000, 1001, 4000...), and we had not failed the connection. False after a drop without a Close
+ * (1006), a timeout, or a failure on our side (protocol error, a listener that threw).
+ */
 export function isNormalClosure(error: unknown): boolean {
-  return error instanceof ConnectionClosedError && NORMAL_CLOSURE_CODES.has(error.closeCode);
+  return error instanceof ConnectionClosedError && error.wasClean;
 }
 
 /** The part of a connection the stream and iterator views are built on: its public API only. */
@@ -20,7 +22,7 @@ export interface MessageStreams {
   readonly writable: WritableStream<MessageData>;
 }
 
-/** Messages until a normal closure ends the iteration; any other closure throws ConnectionClosedError. */
+/** Messages until a clean close ends the iteration; any other end throws ConnectionClosedError. */
 export function messageIterator(endpoint: MessageEndpoint): AsyncIterator<Message> {
   return {
     next: () =>
@@ -35,7 +37,7 @@ export function messageIterator(endpoint: MessageEndpoint): AsyncIterator<Messag
 }
 
 /**
- * WebSocketStream-shaped views: a readable of messages (closed on a normal closure, errored
+ * WebSocketStream-shaped views: a readable of messages (closed on a clean close, errored
  * otherwise) and a writable of message data whose close()/abort() closes the connection.
  */
 export function messageStreams(endpoint: MessageEndpoint): MessageStreams {

@@ -1,6 +1,7 @@
 // The server's decisions about one upgrade request, in the order that costs the least for a refusal:
 // route, RFC 6455 validity and origin, the application's authorize hook, then subprotocol and
 // extensions. No I/O here: the caller writes the response it returns.
+import { isThenable } from '../callback-errors.js';
 import { HandshakeError } from '../errors.js';
 import type { PerMessageExtension } from '../protocol/extensions/extension.js';
 import { buildAcceptResponse } from '../protocol/handshake/build-accept-response.js';
@@ -40,18 +41,30 @@ export async function negotiateUpgrade(
   report: (error: Error) => void,
 ): Promise<UpgradeDecision> {
   try {
-    if (!pathMatches(request, options.path)) {
+    let matches = pathMatches(request, options.path);
+    if (typeof matches !== 'boolean') matches = await matches;
+    if (!matches) {
       const error = new HandshakeError(
         `no WebSocket endpoint at ${pathnameOf(request.url) ?? request.url}`,
         404,
       );
       return { kind: 'not-mine', response: errorResponse(error), error };
     }
-    const verifyOrigin = originVerifier(options.origins, request);
-    const valid = validateUpgradeRequest(request, verifyOrigin === undefined ? {} : { verifyOrigin });
+    const origins = options.origins;
+    const valid = validateUpgradeRequest(
+      request,
+      origins === undefined || typeof origins === 'function' ? {} : { verifyOrigin: originList(origins) },
+    );
+    // RFC 6455 10.2: a function decides after the request is known valid; it may be async.
+    if (typeof origins === 'function') {
+      let allowed = origins(valid.origin, request);
+      if (isThenable(allowed)) allowed = await allowed;
+      if (!allowed) throw new HandshakeError('origin not allowed', 403);
+    }
     const refusal = await runAuthorize(options, request, report);
     if (refusal !== undefined) return refuse(refusal.error, refusal.body);
-    const protocol = chooseSubprotocol(options.subprotocols, valid.protocols, request);
+    let protocol = chooseSubprotocol(options.subprotocols, valid.protocols, request);
+    if (typeof protocol !== 'string') protocol = await protocol;
     const negotiated = negotiateServerExtensions(valid.extensions, options.perMessageDeflate);
     let response: string;
     try {
@@ -114,19 +127,22 @@ export function pathnameOf(url: string): string | undefined {
   }
 }
 
-function pathMatches(request: NegotiableRequest, path: WebSocketServerOptions['path']): boolean {
+// The hooks below may be async: a promise they return is awaited by negotiateUpgrade, so its
+// rejection lands in its catch (a 500) instead of being left unhandled; a plain value costs no microtask.
+
+function pathMatches(
+  request: NegotiableRequest,
+  path: WebSocketServerOptions['path'],
+): boolean | PromiseLike<boolean> {
   if (path === undefined) return true;
   const pathname = pathnameOf(request.url);
   if (pathname === undefined) return false;
-  return typeof path === 'string' ? pathname === path : path(pathname, request);
+  if (typeof path === 'string') return pathname === path;
+  const matches = path(pathname, request);
+  return isThenable(matches) ? matches : Boolean(matches);
 }
 
-function originVerifier(
-  origins: WebSocketServerOptions['origins'],
-  request: HandshakeRequest,
-): ((origin: string | undefined) => boolean) | undefined {
-  if (origins === undefined) return undefined;
-  if (typeof origins === 'function') return (origin) => origins(origin, request);
+function originList(origins: readonly string[]): (origin: string | undefined) => boolean {
   // RFC 6455 10.2 / RFC 6454 6.2: origins are compared as ASCII-lower-cased serializations.
   const allowed = new Set(origins.map((origin) => origin.toLowerCase()));
   return (origin) => origin === undefined || allowed.has(origin.toLowerCase());
@@ -157,12 +173,17 @@ function chooseSubprotocol(
   subprotocols: WebSocketServerOptions['subprotocols'],
   offered: readonly string[],
   request: HandshakeRequest,
-): string {
+): string | Promise<string> {
   if (subprotocols === undefined || offered.length === 0) return '';
   if (typeof subprotocols !== 'function') {
     return subprotocols.find((protocol) => offered.includes(protocol)) ?? '';
   }
   const chosen = subprotocols(offered, request);
+  if (isThenable(chosen)) return Promise.resolve(chosen).then((value) => offeredChoice(value, offered));
+  return offeredChoice(chosen, offered);
+}
+
+function offeredChoice(chosen: string | undefined, offered: readonly string[]): string {
   if (chosen === undefined || chosen === '') return '';
   // RFC 6455 4.2.2 step 5.5: the value MUST be one the client offered.
   if (!offered.includes(chosen)) {

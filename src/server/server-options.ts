@@ -37,7 +37,10 @@ type AuthorizeReturn = AuthorizeResult | void;
 export type Authorize = (request: HandshakeRequest) => AuthorizeReturn | Promise<AuthorizeReturn>;
 
 /** Chooses one of the offered subprotocols (client preference order), or undefined for none. */
-export type SelectSubprotocol = (offered: readonly string[], request: HandshakeRequest) => string | undefined;
+export type SelectSubprotocol = (
+  offered: readonly string[],
+  request: HandshakeRequest,
+) => string | undefined | PromiseLike<string | undefined>;
 
 /** Which connection options a server passes on to each Connection (the rest it decides itself). */
 export type ServerConnectionOptions = Omit<
@@ -46,19 +49,24 @@ export type ServerConnectionOptions = Omit<
 >;
 
 export interface WebSocketServerOptions {
-  /** Receives every connection once its 101 response is written. */
+  /**
+   * Receives every connection once its 101 response is written. It may be async: a throw, or a
+   * returned promise that rejects, closes that one connection with 1011 and goes to `onError`.
+   */
   onConnection?: (connection: Connection) => void;
   /**
    * Which request paths this server upgrades: an exact pathname (the query is ignored) or a
    * predicate. Other paths get 404 (with `attach`, other servers sharing the http server get them).
    */
-  path?: string | ((pathname: string, request: HandshakeRequest) => boolean);
+  path?: string | ((pathname: string, request: HandshakeRequest) => boolean | PromiseLike<boolean>);
   /**
    * Browser origins allowed (RFC 6455 10.2): a list of serialized origins such as
    * `https://example.com` (compared case-insensitively), or a function. With a list, a request
    * without Origin (a non-browser client) is allowed; a function decides that itself. Refusal is 403.
    */
-  origins?: readonly string[] | ((origin: string | undefined, request: HandshakeRequest) => boolean);
+  origins?:
+    | readonly string[]
+    | ((origin: string | undefined, request: HandshakeRequest) => boolean | PromiseLike<boolean>);
   /** May refuse the upgrade with any status, headers and body before the 101 is sent. May be async. */
   authorize?: Authorize;
   /**
@@ -119,7 +127,11 @@ export interface WebSocketServerOptions {
   connection?: ServerConnectionOptions;
   /** TLS options for `listen` (key, cert, ...): the server then speaks wss://. */
   tls?: TlsOptions;
-  /** Diagnostics: a socket error or a hook that threw. The server itself never throws for these. */
+  /**
+   * Diagnostics: a socket error, or a hook that threw or rejected (onConnection, authorize, origins,
+   * path, subprotocols). The server itself never throws for these. Without it, a hook's error is
+   * reported as a process warning; an onError that throws or rejects is reported the same way.
+   */
   onError?: (error: Error) => void;
 }
 

@@ -8,8 +8,9 @@ import {
 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
+import { deliverError, isThenable } from '../callback-errors.js';
 import type { BufferBudget } from '../connection/buffer-budget.js';
-import { Connection, watchClosed } from '../connection/connection.js';
+import { Connection, shedConnection, watchClosed } from '../connection/connection.js';
 import type { ConnectionOptions } from '../connection/connection-options.js';
 import { HandshakeError, WebSocketError } from '../errors.js';
 import { nodeSha1 } from '../node/crypto.js';
@@ -349,7 +350,7 @@ export class WebSocketServer {
       this.#refuse(pending, busy);
       return undefined;
     }
-    const decision = await negotiateUpgrade(request, this.#options, nodeSha1, (error) => this.#report(error));
+    const decision = await negotiateUpgrade(request, this.#options, nodeSha1, this.#hookFailed);
     const socket = pending.socket;
     if (pending.answered || socket.destroyed || this.#state !== 'open') {
       // Timed out, closed by the peer or by shutdown while a hook ran.
@@ -396,15 +397,35 @@ export class WebSocketServer {
     this.#stats.upgrades++;
     this.#connections.add(connection);
     watchClosed(connection, this.#forgetConnection);
-    if (this.#options.onConnection !== undefined) {
+    const onConnection = this.#options.onConnection;
+    if (onConnection !== undefined) {
+      let result: unknown;
       try {
-        this.#options.onConnection(connection);
+        result = onConnection(connection);
       } catch (error) {
-        this.#report(error as Error);
+        this.#connectionHookFailed(connection, error);
+        return connection;
       }
+      // An async onConnection (a `for await` loop, say) is observed: its rejection fails only this connection.
+      if (isThenable(result))
+        result.then(undefined, (error) => this.#connectionHookFailed(connection, error));
     }
     return connection;
   }
+
+  /** onConnection threw or rejected: close that one connection with 1011 and report the error. */
+  #connectionHookFailed(connection: Connection, error: unknown): void {
+    shedConnection(connection, 1011, 'internal error');
+    this.#hookFailed(error);
+  }
+
+  /**
+   * A hook (onConnection, authorize, origins, path, subprotocols) threw or rejected: to onError, or
+   * reported as a process warning without one; never thrown.
+   */
+  readonly #hookFailed = (error: unknown): void => {
+    deliverError(this.#options.onError, error, 'a WebSocketServer hook');
+  };
 
   /** What every connection of this server shares, merged once (the first upgrade) rather than per upgrade. */
   #connectionOptions(): ConnectionOptions {
@@ -549,13 +570,9 @@ export class WebSocketServer {
     this.#report(error);
   }
 
+  /** A socket error or a failed upgrade: to onError if set (counted in `stats` either way). */
   #report(error: Error): void {
-    if (this.#options.onError === undefined) return;
-    try {
-      this.#options.onError(error);
-    } catch {
-      // A diagnostics hook that throws must not take the server down.
-    }
+    if (this.#options.onError !== undefined) deliverError(this.#options.onError, error, 'onError');
   }
 }
 

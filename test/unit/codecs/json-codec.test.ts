@@ -35,6 +35,24 @@ describe('jsonCodec', () => {
     assert.throws(() => codec.decode('{"name":1}'), { code: 'ERR_VALIDATION' });
   });
 
+  test('an async validator refuses the message (ERR_VALIDATION) and its rejection is observed', async () => {
+    let rejections = 0;
+    const onUnhandled = (): void => {
+      rejections++;
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const validate = (async () => Promise.reject(new Error('async refusal'))) as unknown as () => number;
+      const codec = jsonCodec<number>({ validate });
+      // Before: the promise was taken for the decoded value, and its rejection was left unhandled.
+      assert.throws(() => codec.decode('1'), { code: 'ERR_VALIDATION', message: /synchronous/ });
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.equal(rejections, 0);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   test('a parser validates by returning the value to use or throwing', () => {
     const codec = jsonCodec<number>({
       validate: (value) => {

@@ -117,4 +117,35 @@ describe('negotiateUpgrade', () => {
     assert.match(decision.response, /^HTTP\/1\.1 500 /);
     assert.equal(reported[0]?.message, 'boom');
   });
+
+  test('path, origins and subprotocols functions may be async: their answers are awaited', async () => {
+    const withOrigin = request('/ws', { origin: 'https://a.example', 'sec-websocket-protocol': 'a, b' });
+    const accepted = await decide(
+      {
+        path: async (pathname) => pathname === '/ws',
+        origins: async (origin) => origin === 'https://a.example',
+        subprotocols: async (offered) => offered[1],
+      },
+      withOrigin,
+    );
+    assert.equal(accepted.decision.kind, 'accept');
+    assert.match(accepted.decision.response, /Sec-WebSocket-Protocol: b\r\n/);
+    const wrongPath = await decide({ path: async () => false }, withOrigin);
+    assert.equal(wrongPath.decision.kind, 'not-mine');
+    // Before: a promise was truthy, so an async origins function allowed every origin.
+    const wrongOrigin = await decide({ origins: async () => false }, withOrigin);
+    assert.match(wrongOrigin.decision.response, /^HTTP\/1\.1 403 /);
+  });
+
+  for (const hook of ['path', 'origins', 'authorize', 'subprotocols'] as const) {
+    test(`${hook} that returns a rejected promise is reported and answered with 500`, async () => {
+      const error = new Error(`${hook} rejected`);
+      const { decision, reported } = await decide(
+        { [hook]: () => Promise.reject(error) },
+        request('/', { origin: 'https://a.example', 'sec-websocket-protocol': 'a' }),
+      );
+      assert.match(decision.response, /^HTTP\/1\.1 500 /);
+      assert.deepEqual(reported, [error]);
+    });
+  }
 });
