@@ -11,19 +11,29 @@ const run = promisify(execFile);
 export interface TestCertificate {
   /** PEM private key (P-256). */
   readonly key: string;
-  /** PEM self-signed certificate for localhost, 127.0.0.1 and ::1; pass it as `ca` to trust it. */
+  /** PEM self-signed certificate for its names (default: localhost, 127.0.0.1 and ::1); pass it as `ca` to trust it. */
   readonly cert: string;
 }
 
-let pending: Promise<TestCertificate> | undefined;
+const DEFAULT_NAMES = ['DNS:localhost', 'IP:127.0.0.1', 'IP:::1'];
+const pending = new Map<string, Promise<TestCertificate>>();
 
-/** One certificate per test process, made on first use. Rejects when `openssl` is missing. */
-export function testCertificate(): Promise<TestCertificate> {
-  pending ??= makeCertificate();
-  return pending;
+/**
+ * One certificate per set of names per test process, made on first use. `names` are
+ * subjectAltName entries (`DNS:host`, `IP:addr`); the first one's value is also the CN. Rejects
+ * when `openssl` is missing.
+ */
+export function testCertificate(names: readonly string[] = DEFAULT_NAMES): Promise<TestCertificate> {
+  const key = names.join(',');
+  let made = pending.get(key);
+  if (made === undefined) {
+    made = makeCertificate(names);
+    pending.set(key, made);
+  }
+  return made;
 }
 
-async function makeCertificate(): Promise<TestCertificate> {
+async function makeCertificate(names: readonly string[]): Promise<TestCertificate> {
   const dir = await mkdtemp(join(tmpdir(), 'fullduplex-cert-'));
   try {
     const keyPath = join(dir, 'key.pem');
@@ -45,9 +55,9 @@ async function makeCertificate(): Promise<TestCertificate> {
         '-days',
         '2',
         '-subj',
-        '/CN=localhost',
+        `/CN=${(names[0] ?? 'DNS:localhost').replace(/^[A-Z]+:/, '')}`,
         '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1',
+        `subjectAltName=${names.join(',')}`,
         '-addext',
         'basicConstraints=critical,CA:TRUE',
       ],

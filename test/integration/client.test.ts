@@ -10,6 +10,7 @@ import {
   type Socket,
 } from 'node:net';
 import { afterEach, describe, test } from 'node:test';
+import { createSecureContext } from 'node:tls';
 import { connect } from '../../src/client/connect.js';
 import type { Connection } from '../../src/connection/connection.js';
 import { HandshakeError, TimeoutError, WebSocketError } from '../../src/errors.js';
@@ -145,9 +146,17 @@ describe('connect() over ws://', { timeout: 30_000 }, () => {
   });
 
   test('http:// URLs are mapped to ws://', async () => {
-    const { port } = await ourServer();
-    const connection = await connect(`http://127.0.0.1:${port}/`);
+    const seen: Array<{ url: string; secure: boolean }> = [];
+    const { port } = await ourServer({
+      authorize: (request) => {
+        seen.push({ url: request.url, secure: request.secure });
+      },
+    });
+    const connection = await connect(`http://127.0.0.1:${port}/mapped?q=1`);
+    connection.send('over ws');
+    assert.deepEqual(await connection.read(), { type: 'text', data: 'over ws' });
     await closeConnection(connection);
+    assert.deepEqual(seen, [{ url: '/mapped?q=1', secure: false }]);
   });
 
   test('perMessageDeflate is negotiated with our server', async () => {
@@ -185,15 +194,57 @@ describe('connect() over wss://', { timeout: 30_000 }, () => {
     }
   });
 
-  test('servername sets SNI and the name checked', async () => {
-    const { port, cert } = await tlsServer();
-    const connection = await connect(`wss://127.0.0.1:${port}/`, { ca: cert, servername: 'localhost' });
+  test('https:// URLs are mapped to wss://', async () => {
+    const seen: boolean[] = [];
+    const { key, cert } = await testCertificate();
+    const { port } = await ourServer({
+      tls: { key, cert },
+      authorize: (request) => void seen.push(request.secure),
+    });
+    const connection = await connect(`https://localhost:${port}/`, { ca: cert });
+    connection.send('over wss');
+    assert.deepEqual(await connection.read(), { type: 'text', data: 'over wss' });
     await closeConnection(connection);
+    assert.deepEqual(seen, [true]);
+  });
+
+  test('servername sets SNI and the name checked', async () => {
+    // The certificate names only SNI_NAME (no IP), and the server has no certificate at all for a
+    // hello without SNI: only a client that sends SNI_NAME and checks against it gets through.
+    const SNI_NAME = 'sni.fullduplex.test';
+    const { key, cert } = await testCertificate([`DNS:${SNI_NAME}`]);
+    const received: string[] = [];
+    const context = createSecureContext({ key, cert });
+    const { port } = await ourServer({
+      tls: {
+        SNICallback: (name, done) => {
+          received.push(name);
+          done(null, context);
+        },
+      },
+    });
+    const connection = await connect(`wss://127.0.0.1:${port}/`, { ca: cert, servername: SNI_NAME });
+    connection.send('by name');
+    assert.deepEqual(await connection.read(), { type: 'text', data: 'by name' });
+    await closeConnection(connection);
+    assert.deepEqual(received, [SNI_NAME], 'the server received the servername as SNI');
+    // The same server without the option: no SNI for an IP literal, so no certificate to offer.
+    await rejectsWithoutLeak(
+      () => connect(`wss://127.0.0.1:${port}/`, { ca: cert, handshakeTimeout: 5000 }),
+      (error) => error instanceof HandshakeError && /TLS/.test(error.message),
+    );
+    assert.deepEqual(received, [SNI_NAME]);
   });
 
   test('rejectUnauthorized: false connects to an untrusted certificate', async () => {
     const { port } = await tlsServer();
+    await rejectsWithoutLeak(
+      () => connect(`wss://127.0.0.1:${port}/`),
+      (error) => error instanceof HandshakeError && /TLS/.test(error.message),
+    );
     const connection = await connect(`wss://127.0.0.1:${port}/`, { rejectUnauthorized: false });
+    connection.send('untrusted');
+    assert.deepEqual(await connection.read(), { type: 'text', data: 'untrusted' });
     await closeConnection(connection);
   });
 
@@ -367,14 +418,18 @@ describe('redirects', { timeout: 30_000 }, () => {
 
   for (const status of [301, 302, 303, 307, 308]) {
     test(`followRedirects follows ${status}, http: Location mapped to ws:`, async () => {
-      const { port: target } = await ourServer();
+      const seen: string[] = [];
+      const { port: target } = await ourServer({ authorize: (request) => void seen.push(request.url) });
       const { port } = await httpServer(() => ({
         status,
-        headers: { Location: `http://127.0.0.1:${target}/final` },
+        headers: { Location: `http://127.0.0.1:${target}/final?from=${status}` },
       }));
       const connection = await connect(`ws://127.0.0.1:${port}/start`, { followRedirects: 1 });
       assert.equal(connection.readyState, 'open');
+      connection.send('redirected');
+      assert.deepEqual(await connection.read(), { type: 'text', data: 'redirected' });
       await closeConnection(connection);
+      assert.deepEqual(seen, [`/final?from=${status}`], 'the WebSocket server got the redirected request');
     });
   }
 
@@ -421,30 +476,46 @@ describe('redirects', { timeout: 30_000 }, () => {
       followRedirects: 1,
       allowInsecureRedirects: true,
     });
+    connection.send('now in plain text');
+    assert.deepEqual(await connection.read(), { type: 'text', data: 'now in plain text' });
     await closeConnection(connection);
   });
 
   test('credentials are kept on the same origin and dropped for another', async () => {
-    const seen: Array<unknown> = [];
-    const { port: target } = await ourServer({
+    const seen: Array<{ url: string; authorization: unknown; cookie: unknown; keep: unknown }> = [];
+    const server = new WebSocketServer({
+      onConnection: echo,
       authorize: (request) => {
-        seen.push(request.headers.authorization);
+        const { authorization, cookie, 'x-keep': keep } = request.headers;
+        seen.push({ url: request.url, authorization, cookie, keep });
       },
     });
-    // 127.0.0.1 -> localhost is another origin; the final server sees no Authorization.
-    const { port } = await httpServer(() => ({
-      status: 302,
-      headers: { Location: `ws://localhost:${target}/` },
-    }));
-    const crossOrigin = await connect(`ws://127.0.0.1:${port}/`, {
-      followRedirects: 1,
-      headers: { Authorization: 'Bearer secret', 'X-Keep': '1' },
+    cleanups.push(() => server.close({ timeout: 100 }));
+    // One origin that redirects /same to its own /final, and /other to another origin's /final:
+    // 127.0.0.1 -> localhost is another host, so another origin.
+    const http = createHttpServer();
+    http.on('upgrade', (request, socket, head) => {
+      if (request.url === '/final') {
+        void server.handleUpgrade(request, socket, head);
+        return;
+      }
+      const host = request.url === '/same' ? '127.0.0.1' : 'localhost';
+      const { port: own } = http.address() as AddressInfo;
+      socket.end(`HTTP/1.1 302 Found\r\nLocation: ws://${host}:${own}/final\r\nContent-Length: 0\r\n\r\n`);
     });
-    await closeConnection(crossOrigin);
-    const direct = await connect(`ws://127.0.0.1:${target}/`, {
-      headers: { Authorization: 'Bearer secret' },
+    cleanups.push(() => {
+      http.closeAllConnections();
+      http.close();
     });
-    await closeConnection(direct);
-    assert.deepEqual(seen, [undefined, 'Bearer secret']);
+    const port = await listening(http);
+    const headers = { Authorization: 'Bearer secret', Cookie: 'session=1', 'X-Keep': '1' };
+    for (const path of ['/same', '/other']) {
+      const connection = await connect(`ws://127.0.0.1:${port}${path}`, { followRedirects: 1, headers });
+      await closeConnection(connection);
+    }
+    assert.deepEqual(seen, [
+      { url: '/final', authorization: 'Bearer secret', cookie: 'session=1', keep: '1' },
+      { url: '/final', authorization: undefined, cookie: undefined, keep: '1' },
+    ]);
   });
 });
