@@ -1,4 +1,5 @@
 // The options of connect().
+import type { LookupFunction } from 'node:net';
 import type { SecureContextOptions, ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { ConnectionOptions } from '../connection/connection-options.js';
 import type { PerMessageDeflateOptions } from '../protocol/extensions/permessage-deflate.js';
@@ -42,6 +43,12 @@ export interface ConnectOptions {
   proxy?: string | URL | false;
   /** Where the proxy variables are read from. Default process.env. */
   env?: Environment;
+  /**
+   * Resolves host names this client connects to itself (the server's, or the proxy's), in the shape
+   * of dns.lookup (net.connect's `lookup` option). Default: dns.lookup. A target reached through a
+   * proxy is resolved by the proxy.
+   */
+  lookup?: LookupFunction;
   /** CA certificates to trust for wss:// (PEM), instead of Node's default list. */
   ca?: SecureContextOptions['ca'];
   /** TLS server name (SNI) and the name the certificate must match. Default: the URL's host (not for IP literals). */

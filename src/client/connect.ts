@@ -153,8 +153,8 @@ async function openSocket(
   const proxy = proxyForUrl(target, options.proxy, options.env ?? process.env);
   const socket =
     proxy === undefined
-      ? await openTcp(context, target.hostname, target.port, target.url.host)
-      : await openTunnel(context, proxy, target.hostname, target.port, maxHeadSize);
+      ? await openTcp(context, target.hostname, target.port, target.url.host, options.lookup)
+      : await openTunnel(context, proxy, target.hostname, target.port, maxHeadSize, options.lookup);
   if (!target.secure) return socket;
   return startTls(context, socket, target.hostname, {
     ...options.tls,

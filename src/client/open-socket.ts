@@ -1,5 +1,5 @@
 // The byte pipes under a client handshake: TCP, TLS over it, and reading one HTTP response head.
-import { isIP, connect as netConnect, type Socket } from 'node:net';
+import { isIP, type LookupFunction, connect as netConnect, type Socket } from 'node:net';
 import {
   type TLSSocket,
   type ConnectionOptions as TlsConnectionOptions,
@@ -9,9 +9,20 @@ import { HandshakeError } from '../errors.js';
 import { HttpHeadParser, type HttpResponseHead } from '../protocol/handshake/http-head-parser.js';
 import type { DialContext } from './dial-context.js';
 
-/** Opens TCP to host:port. A failure rejects with HandshakeError (status 0) naming the address and cause. */
-export function openTcp(context: DialContext, host: string, port: number, what: string): Promise<Socket> {
-  const socket = context.adopt(netConnect({ host, port, noDelay: true }));
+/**
+ * Opens TCP to host:port (a name resolved with `lookup`, default dns.lookup). A failure rejects with
+ * HandshakeError (status 0) naming the address and cause.
+ */
+export function openTcp(
+  context: DialContext,
+  host: string,
+  port: number,
+  what: string,
+  lookup?: LookupFunction,
+): Promise<Socket> {
+  const socket = context.adopt(
+    netConnect({ host, port, noDelay: true, ...(lookup === undefined ? {} : { lookup }) }),
+  );
   return context.wait<Socket>(({ resolve, reject }) => {
     const onConnect = (): void => resolve(socket);
     const onError = (error: Error): void => {

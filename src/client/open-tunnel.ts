@@ -1,5 +1,5 @@
 // A TCP tunnel through an HTTP proxy with CONNECT (RFC 9110 9.3.6).
-import type { Socket } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import { HandshakeError } from '../errors.js';
 import { headerLine } from '../protocol/handshake/header-fields.js';
 import type { DialContext } from './dial-context.js';
@@ -15,11 +15,12 @@ export async function openTunnel(
   host: string,
   port: number,
   maxHeadSize: number,
+  lookup?: LookupFunction,
 ): Promise<Socket> {
   const proxyPort = proxy.port === '' ? 80 : Number(proxy.port);
   const proxyHost = proxy.hostname.startsWith('[') ? proxy.hostname.slice(1, -1) : proxy.hostname;
   const what = `proxy ${proxy.host}`;
-  const socket = await openTcp(context, proxyHost, proxyPort, what);
+  const socket = await openTcp(context, proxyHost, proxyPort, what, lookup);
   // RFC 9110 9.3.6: CONNECT takes authority-form, host:port, with IPv6 literals in brackets.
   const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   let request = `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n`;

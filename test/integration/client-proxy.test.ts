@@ -2,9 +2,8 @@
 // NO_PROXY conventions end to end. The environment is passed with the `env` option, never by
 // changing process.env, so tests cannot leak proxy settings into each other.
 import assert from 'node:assert/strict';
-import { lookup } from 'node:dns/promises';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { hostname } from 'node:os';
+import { lookup as dnsLookup } from 'node:dns';
+import { type AddressInfo, createServer as createNetServer, type LookupFunction } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { connect } from '../../src/client/connect.js';
 import type { Connection } from '../../src/connection/connection.js';
@@ -34,15 +33,29 @@ async function deadPort(): Promise<number> {
   return port;
 }
 
-/** This machine's host name when it resolves to loopback (it does on Debian's default /etc/hosts). */
-async function loopbackHostname(): Promise<string | undefined> {
-  const name = hostname();
-  try {
-    const { address } = await lookup(name, { family: 4 });
-    return address.startsWith('127.') && name !== 'localhost' ? name : undefined;
-  } catch {
-    return undefined;
+/**
+ * A name that is not loopback to the proxy rules (so the environment's proxy applies to it) and that
+ * nothing resolves (RFC 6761 .invalid), except this client through `lookup` (as every *.fullduplex.invalid): a direct connection
+ * reaches our server, and a tunnelled one shows in tinyproxy's log and fails there with its 500.
+ */
+const TARGET = 'ws-target.fullduplex.invalid';
+const toLoopback: LookupFunction = (hostname, options, callback) => {
+  if (!hostname.endsWith('.fullduplex.invalid')) {
+    dnsLookup(hostname, options, callback);
+    return;
   }
+  if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+  else callback(null, '127.0.0.1', 4);
+};
+
+/** tinyproxy's answer to a CONNECT it could not resolve: the request went through the proxy. */
+function refusedByProxy(proxyPort: number): (error: unknown) => boolean {
+  return (error) => {
+    assert.ok(error instanceof HandshakeError, String(error));
+    assert.equal(error.status, 500, error.message);
+    assert.match(error.message, new RegExp(`proxy 127\\.0\\.0\\.1:${proxyPort} refused to CONNECT`));
+    return true;
+  };
 }
 
 const skip = tinyproxyMissing();
@@ -106,6 +119,16 @@ describe('connect() through tinyproxy', { skip, timeout: 60_000 }, () => {
     );
   });
 
+  test("`lookup` resolves the proxy's name too", async () => {
+    const named = `http://proxy.fullduplex.invalid:${proxy.port}`;
+    const connection = await connect(`ws://127.0.0.1:${port}/`, { proxy: named, lookup: toLoopback });
+    await roundTrip(connection, 'through a proxy found by lookup');
+    await assert.rejects(
+      connect(`ws://127.0.0.1:${port}/`, { proxy: named }),
+      (error) => error instanceof HandshakeError && error.status === 0 && /proxy/.test(error.message),
+    );
+  });
+
   test('an unreachable proxy rejects with a HandshakeError naming the proxy', async () => {
     const dead = await deadPort();
     await assert.rejects(
@@ -115,53 +138,66 @@ describe('connect() through tinyproxy', { skip, timeout: 60_000 }, () => {
     );
   });
 
-  test('HTTP_PROXY from the environment is used for ws://', async (t) => {
-    const name = await loopbackHostname();
-    if (name === undefined) {
-      t.skip(
-        'this machine has no host name that resolves to loopback, and loopback hosts bypass env proxies',
-      );
-      return;
-    }
-    const connection = await connect(`ws://${name}:${port}/`, { env: { HTTP_PROXY: proxy.url } });
-    await roundTrip(connection, 'via env');
-    assert.match(proxy.log(), new RegExp(`CONNECT ${name}:${port}`));
+  test('HTTP_PROXY from the environment is used for ws://', async () => {
+    const url = `ws://${TARGET}:${port}/`;
+    await assert.rejects(
+      connect(url, { env: { HTTP_PROXY: proxy.url }, lookup: toLoopback }),
+      refusedByProxy(proxy.port),
+    );
+    assert.match(proxy.log(), new RegExp(`CONNECT ${TARGET}:${port}`));
+    // The same target without the variable is reached directly: only the proxy made it fail.
+    await roundTrip(await connect(url, { env: {}, lookup: toLoopback }), 'direct');
   });
 
-  test('HTTPS_PROXY (lower case first) is used for wss://, HTTP_PROXY is not', async (t) => {
-    const name = await loopbackHostname();
-    if (name === undefined) {
-      t.skip('this machine has no host name that resolves to loopback');
-      return;
-    }
+  test('HTTPS_PROXY (lower case first) is used for wss://, HTTP_PROXY is not', async () => {
+    const url = `wss://${TARGET}:${tlsPort}/`;
+    const tls = { ca: cert, servername: 'localhost', lookup: toLoopback };
     const dead = `http://127.0.0.1:${await deadPort()}`;
-    const connection = await connect(`wss://${name}:${tlsPort}/`, {
-      ca: cert,
-      servername: 'localhost',
-      env: { https_proxy: proxy.url, HTTPS_PROXY: dead, HTTP_PROXY: dead },
-    });
-    await roundTrip(connection, 'via https_proxy');
-    assert.match(proxy.log(), new RegExp(`CONNECT ${name}:${tlsPort}`));
+    await assert.rejects(
+      connect(url, { ...tls, env: { https_proxy: proxy.url, HTTPS_PROXY: dead, HTTP_PROXY: dead } }),
+      refusedByProxy(proxy.port),
+    );
+    assert.match(proxy.log(), new RegExp(`CONNECT ${TARGET}:${tlsPort}`));
+    await assert.rejects(
+      connect(url, { ...tls, env: { HTTPS_PROXY: proxy.url, HTTP_PROXY: dead } }),
+      refusedByProxy(proxy.port),
+    );
+    // HTTP_PROXY is for ws:// only: wss:// goes direct, and HTTPS_PROXY leaves ws:// alone.
+    await roundTrip(await connect(url, { ...tls, env: { HTTP_PROXY: dead } }), 'wss direct');
+    await roundTrip(
+      await connect(`ws://${TARGET}:${port}/`, { env: { HTTPS_PROXY: dead }, lookup: toLoopback }),
+      'ws direct',
+    );
   });
 
-  test('NO_PROXY suffixes and * send the connection direct', async (t) => {
-    const name = await loopbackHostname();
-    if (name === undefined) {
-      t.skip('this machine has no host name that resolves to loopback');
-      return;
-    }
+  test('NO_PROXY suffixes and * send the connection direct', async () => {
     // The proxy is dead: only a direct connection can succeed.
     const dead = `http://127.0.0.1:${await deadPort()}`;
-    for (const noProxy of [name, `.${name}`, `other.example, ${name}:${port}`, '*']) {
-      const connection = await connect(`ws://${name}:${port}/`, {
-        env: { HTTP_PROXY: dead, NO_PROXY: noProxy },
-      });
-      await roundTrip(connection, `direct with NO_PROXY=${noProxy}`);
+    const url = `ws://${TARGET}:${port}/`;
+    const parent = TARGET.slice(TARGET.indexOf('.') + 1);
+    for (const noProxy of [
+      TARGET,
+      `.${parent}`,
+      parent,
+      `*.${parent}`,
+      `other.example, ${TARGET}:${port}`,
+      '*',
+    ]) {
+      for (const name of ['NO_PROXY', 'no_proxy']) {
+        const connection = await connect(url, {
+          env: { HTTP_PROXY: dead, [name]: noProxy },
+          lookup: toLoopback,
+        });
+        await roundTrip(connection, `direct with ${name}=${noProxy}`);
+      }
     }
-    await assert.rejects(
-      connect(`ws://${name}:${port}/`, { env: { HTTP_PROXY: dead, NO_PROXY: `${name}:1` } }),
-      (error) => error instanceof HandshakeError && /proxy/.test(error.message),
-    );
+    for (const noProxy of [`${TARGET}:1`, 'other.example', `x${parent}`]) {
+      await assert.rejects(
+        connect(url, { env: { HTTP_PROXY: dead, NO_PROXY: noProxy }, lookup: toLoopback }),
+        (error) => error instanceof HandshakeError && /proxy .*ECONNREFUSED/.test(error.message),
+        `NO_PROXY=${noProxy} does not match ${TARGET}:${port}`,
+      );
+    }
   });
 
   test('loopback targets never use an environment proxy; proxy: false ignores the environment', async () => {
