@@ -1,4 +1,4 @@
-// `fullduplex connect` and `fullduplex bench` as a person runs them, against `fullduplex serve`.
+// `fullduplex connect` as a person runs it, against `fullduplex serve`.
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -28,7 +28,7 @@ function run(
   });
 }
 
-describe('fullduplex connect and bench', () => {
+describe('fullduplex connect', () => {
   let server: ChildProcessWithoutNullStreams;
   let url: string;
 
@@ -60,19 +60,5 @@ describe('fullduplex connect and bench', () => {
     const result = await run(['connect', 'ws://127.0.0.1:1/']);
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /ECONNREFUSED|refused/i);
-  });
-
-  test('bench reports messages/s and round-trip percentiles', async () => {
-    const result = await run(['bench', url, '--connections', '3', '--duration', '1', '--size', '32']);
-    assert.equal(result.code, 0, result.stderr);
-    const rate = /messages\/s (\d+)/.exec(result.stdout);
-    assert.ok(rate && Number(rate[1]) > 0, result.stdout);
-    assert.match(result.stdout, /round trip p50 [\d.]+ ms, p99 [\d.]+ ms, p99\.9 [\d.]+ ms/);
-  });
-
-  test('bench refuses bad numbers with a usage error', async () => {
-    const result = await run(['bench', url, '--connections', '0']);
-    assert.equal(result.code, 2);
-    assert.match(result.stderr, /^fullduplex: --connections must be an integer from 1 to 10000, got 0/);
   });
 });
