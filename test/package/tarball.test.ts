@@ -110,6 +110,27 @@ describe('the npm package, packed and installed', { timeout: 120_000 }, () => {
     }
   });
 
+  test('every entry point of the exports map loads with import and with require', async () => {
+    const { exports } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      exports: Record<string, unknown>;
+    };
+    const entries = Object.keys(exports)
+      .filter((entry) => entry !== './package.json')
+      .map((entry) => `fullduplex${entry.slice(1)}`);
+    assert.ok(entries.length >= 2, entries.join());
+    const script = `
+      (async () => {
+        for (const entry of ${JSON.stringify(entries)}) {
+          const imported = Object.keys(await import(entry)).length;
+          const required = Object.keys(require(entry)).length;
+          console.log(entry, imported > 0 && imported === required);
+        }
+      })();`;
+    writeFileSync(join(project, 'entries.cjs'), script);
+    const { stdout } = await run(process.execPath, ['entries.cjs'], { cwd: project, timeout: 20_000 });
+    assert.equal(stdout, entries.map((entry) => `${entry} true\n`).join(''));
+  });
+
   test('the types check under "module": "nodenext" from ESM and CommonJS files alike', async () => {
     writeFileSync(
       join(project, 'tsconfig.json'),
