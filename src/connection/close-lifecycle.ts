@@ -73,12 +73,16 @@ export function closeFrameReceived(connection: ClosingConnection, code: number, 
   }
 }
 
-/** RFC 6455 7.1.7: the core already queued its Close; drop the backlog, send it, close TCP. */
+/**
+ * RFC 6455 7.1.7: the core already queued its Close behind what was queued before the failure (the
+ * replies to messages that arrived whole before the bad frame, as `ws` sends them too): send all of
+ * it, then close TCP. Nothing can be queued after it, and the close timer bounds a peer that does
+ * not read.
+ */
 export function protocolFailed(connection: ClosingConnection, error: ProtocolError): void {
   const close = connection.closing;
   close.fail(error.closeCode, error.message);
   const queue = connection.writeQueue;
-  close.unsentMessages += queue.dropData();
   if (connection.readyState === 'open') connection.readyState = 'closing';
   endOutgoing(connection);
   connection.inbound.end();

@@ -106,8 +106,9 @@ export { isNormalClosure } from './message-streams.js';
  *   reported to `onDrop`. A shared `budget` caps the bytes held by all connections that use it,
  *   both ways: while it is exceeded, an incoming message growing past `maxBufferedBytes` fails its
  *   connection with the budget's close code (1013), as a send past that bound does.
- * - After an error, nothing more is sent: a protocol failure sends its Close (1002, 1007, 1009...)
- *   and drops queued data; a listener that throws, or returns a promise that rejects, closes with
+ * - After an error, nothing more is queued: a protocol failure sends what was queued before it (the
+ *   replies to messages that arrived before the bad frame), then its Close (1002, 1007, 1009...);
+ *   a listener that throws, or returns a promise that rejects, closes with
  *   1011 and the error goes to `onError` (a process warning without one; never rethrown). Then
  *   every pending `write()`, `ping()`, read and stream rejects or errors with
  *   `ConnectionClosedError`, messages already queued unread can still be read, and `closed`
