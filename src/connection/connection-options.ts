@@ -47,7 +47,7 @@ export interface ConnectionOptions {
   readonly head?: Buffer | null;
   /** Whole-message limit in bytes, after inflation (protocol default: 64 MiB). */
   readonly maxPayload?: number;
-  /** Frames per message (protocol default: 65536). */
+  /** Frames per message; more fails with 1009. Default: no limit (`maxPayload` bounds the bytes). */
   readonly maxFragments?: number;
   /** Payload bytes one incoming frame may declare (protocol default: maxPayload); more fails with 1009. */
   readonly maxFrameSize?: number;

@@ -619,8 +619,8 @@ export class Connection implements AsyncIterable<Message> {
       onMessageStart(type: MessageType): void {
         this.#connection.#inbound.messageStart(type);
       }
-      onMessageData(chunk: Buffer, end: boolean): void {
-        this.#connection.#inbound.messageData(chunk, end);
+      onMessageData(chunk: Buffer, end: boolean, frameLeft: number): void {
+        this.#connection.#inbound.messageData(chunk, end, frameLeft);
       }
       onPing(payload: Buffer): void {
         this.#connection.#onPingFrame(payload);

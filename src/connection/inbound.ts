@@ -7,32 +7,15 @@ import type { Heartbeat } from './heartbeat.js';
 import { singleChunkStream, toMessage } from './incoming-message.js';
 import { IncomingStream, type IncomingStreamHost } from './incoming-stream.js';
 import type { Message, MessageStream } from './message.js';
+import { detached, MessageGatherer } from './message-gatherer.js';
 import { MessageInbox } from './message-inbox.js';
 import type { Transport } from './transport.js';
-import { NO_ITEMS, owned, type Reader } from './waiter.js';
+import type { Reader } from './waiter.js';
 
 /** A user callback; it may return a promise, whose rejection is routed like a throw. */
 type Listener<A extends unknown[]> = ((...args: A) => void) | null;
 
 type IncomingMode = 'none' | 'gather' | 'stream' | 'discard';
-
-/**
- * What keeping one chunk of a message costs beyond its payload (the Buffer view, its list slot, its
- * share of a pool slab: about 200 bytes measured in V8 for 1-byte fragments), charged with each
- * gathered chunk, so a message cut into tiny fragments is charged what it really holds (65,536
- * one-byte fragments: 12.6 MiB), not its 64 KiB of payload.
- */
-export const CHUNK_OVERHEAD = 192;
-
-/**
- * A chunk kept past the read it came in: a view into a backing store more than twice its size (a
- * small fragment in a big socket read whose rest was other frames, pings say) is copied, or one
- * payload byte could hold a whole 64 KiB read alive and the budget would see 1 byte of it. A chunk
- * that is most of its read, the usual case for a big message, is kept as is.
- */
-function detached(chunk: Buffer): Buffer {
-  return chunk.buffer.byteLength > 2 * chunk.length ? Buffer.from(chunk) : chunk;
-}
 
 /** Why the transport is paused; it resumes when no reason is left. */
 const PAUSED_BY_INBOX = 1;
@@ -76,7 +59,8 @@ export class Inbound implements IncomingStreamHost {
   #inbox: MessageInbox | null = null;
   #type: MessageType = 'binary';
   #mode: IncomingMode = 'none';
-  #chunks: Buffer[] = NO_ITEMS;
+  /** The message being gathered; made by the first message that needs it (most arrive in one read). */
+  #gathered: MessageGatherer | null = null;
   #stream: IncomingStream | null = null;
   /**
    * Bytes held for the message being received and charged to the budget: the chunks gathered so far,
@@ -131,8 +115,7 @@ export class Inbound implements IncomingStreamHost {
     if (this.#mode === 'gather' && (inbox?.readers.length ?? 0) === 0 && !this.#hasListener()) {
       // A message is arriving: hand over what came so far and stream the rest.
       const stream = this.#openStream();
-      for (const chunk of this.#chunks) stream.push(chunk);
-      this.#chunks = NO_ITEMS;
+      if (this.#gathered !== null) for (const chunk of this.#gathered.take()) stream.push(chunk);
       // The gathered charge becomes the stream's queue: the same bytes, released as they are read.
       this.#settleStream(stream);
       this.#checkStreamPressure();
@@ -182,13 +165,15 @@ export class Inbound implements IncomingStreamHost {
     }
   }
 
-  messageData(chunk: Buffer, end: boolean): void {
+  /**
+   * A chunk of the message being received; `frameLeft` is how many payload bytes of its frame are still
+   * to come when the protocol knows it (an uncompressed message), else 0.
+   */
+  messageData(chunk: Buffer, end: boolean, frameLeft = 0): void {
     switch (this.#mode) {
       case 'gather': {
         if (!end) {
-          this.#chunks = owned(this.#chunks);
-          this.#chunks.push(detached(chunk));
-          const cost = chunk.length + CHUNK_OVERHEAD;
+          const cost = (this.#gathered ??= new MessageGatherer()).add(chunk, frameLeft);
           this.#messageBytes += cost;
           const budget = this.#budget;
           if (budget !== null) {
@@ -197,12 +182,10 @@ export class Inbound implements IncomingStreamHost {
           }
           return;
         }
-        const chunks = this.#chunks;
+        const gathered = this.#gathered;
         let data = chunk;
-        if (chunks.length > 0) {
-          chunks.push(chunk);
-          data = Buffer.concat(chunks);
-          this.#chunks = NO_ITEMS;
+        if (gathered !== null && !gathered.empty) {
+          data = gathered.finish(chunk);
           // Whole now: the listener, the reader or the inbox (which charges it again) takes it.
           this.#releaseMessage();
         }
@@ -257,7 +240,7 @@ export class Inbound implements IncomingStreamHost {
       if (readers !== undefined) for (const reader of readers.splice(0)) reader.reject(error);
     }
     this.#mode = 'none';
-    if (this.#chunks.length > 0) this.#chunks = NO_ITEMS;
+    this.#gathered?.clear();
     if (this.#messageBytes !== 0) this.#releaseMessage();
     // Nothing more to read from the wire: paused or not no longer matters for the peer's Close.
     this.setPaused(PAUSED_BY_INBOX | PAUSED_BY_STREAM, false);
@@ -329,7 +312,7 @@ export class Inbound implements IncomingStreamHost {
   #failOverBudget(budget: BufferBudget): void {
     this.#host.failLocally(budget.closeCode, INBOUND_OVER_BUDGET_REASON);
     if (this.#mode !== 'gather' && this.#mode !== 'stream') return; // failed: end() let go of it
-    this.#chunks = NO_ITEMS;
+    this.#gathered?.clear();
     this.#releaseMessage();
     const stream = this.#stream;
     if (stream !== null) {

@@ -1,8 +1,17 @@
 import type { MessageType } from '../protocol/types.js';
 import type { MessageStream } from './message.js';
+import { CHUNK_OVERHEAD } from './message-gatherer.js';
 
 /** Message streams buffer this many bytes before the transport is paused. */
 const STREAM_HIGH_WATER_MARK = 64 * 1024;
+
+/**
+ * What a queued chunk costs: its bytes and its bookkeeping, so a message in tiny fragments fills the
+ * queue (and pauses the transport) by what it holds, not by its payload alone.
+ */
+function chunkCost(chunk: Uint8Array): number {
+  return chunk.byteLength + CHUNK_OVERHEAD;
+}
 
 /** What an incoming message stream tells its connection (the connection's ports object). */
 export interface IncomingStreamHost {
@@ -33,7 +42,7 @@ export class IncomingStream {
         pull: () => host.streamPulled(this),
         cancel: () => host.streamCancelled(this),
       },
-      new ByteLengthQueuingStrategy({ highWaterMark: STREAM_HIGH_WATER_MARK }),
+      { highWaterMark: STREAM_HIGH_WATER_MARK, size: chunkCost },
     );
     // start() runs synchronously inside the constructor.
     this.#controller = controllerRef as unknown as ReadableStreamDefaultController<Uint8Array>;
@@ -50,7 +59,7 @@ export class IncomingStream {
   }
 
   /**
-   * Bytes queued and not yet read (what the byte-length strategy counts). Only meaningful before
+   * Bytes queued and not yet read, with CHUNK_OVERHEAD per chunk (what the strategy counts). Only meaningful before
    * end() or error(): a closed stream reports 0 as its desired size.
    */
   get queuedBytes(): number {

@@ -225,6 +225,11 @@ export class FrameParser {
     }
   }
 
+  /** Payload bytes of the current frame not yet delivered. */
+  get payloadLeft(): number {
+    return this.payloadLength - this.#consumed;
+  }
+
   #readDataPayload(chunk: Buffer): void {
     const position = this.#position;
     const remaining = this.payloadLength - this.#consumed;

@@ -29,8 +29,12 @@ export type { MessageType, ProtocolState, Role } from './types.js';
  */
 export interface ProtocolHandler {
   onMessageStart(type: MessageType): void;
-  /** Zero-copy view of (unmasked, inflated, UTF-8-checked) payload; `end` on the message's last bytes. */
-  onMessageData(chunk: Buffer, end: boolean): void;
+  /**
+   * Zero-copy view of (unmasked, inflated, UTF-8-checked) payload; `end` on the message's last bytes.
+   * `frameLeft`: payload bytes of the same frame still to come (its header declared them; within the
+   * limits), a sizing hint for whoever gathers the message; 0 in a compressed message.
+   */
+  onMessageData(chunk: Buffer, end: boolean, frameLeft: number): void;
   onPing(payload: Buffer): void;
   onPong(payload: Buffer): void;
   /** The peer's Close frame (1005 when it carried no code). The echo, if due, was already output. */
@@ -45,7 +49,10 @@ export interface ProtocolOptions {
   role: Role;
   /** Whole-message limit in bytes (after inflation); default 64 MiB. `Infinity` lifts it. */
   maxPayload?: number;
-  /** Frames per message; default 65536. */
+  /**
+   * Frames per message; default Infinity (no count limit: `maxPayload` bounds what a message holds
+   * however it is cut). More fails with 1009.
+   */
   maxFragments?: number;
   /** Payload bytes one data frame may declare (on the wire); default: maxPayload. More fails with 1009. */
   maxFrameSize?: number;
@@ -63,7 +70,8 @@ export interface ProtocolOptions {
 }
 
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
-export const DEFAULT_MAX_FRAGMENTS = 65536;
+/** No limit on frames per message: memory follows payload bytes, which maxPayload bounds. */
+export const DEFAULT_MAX_FRAGMENTS = Number.POSITIVE_INFINITY;
 
 /** No message in progress (the value of the message opcode fields between messages). */
 const NONE = 0;
@@ -235,8 +243,8 @@ export class Protocol implements FrameParserHandler {
       this.#fragments = 0;
     }
     // Section 10.4: limits are decided from the header, before a byte of payload is buffered.
-    // Too many fragments is 1009, not 1008: like maxPayload it bounds what one message may cost us
-    // (per-frame work and bookkeeping), and 1009 tells the peer what to change; 1008 is generic.
+    // Too many fragments (an opt-in limit) is 1009, not 1008: like maxPayload it bounds what one
+    // message may cost us, and 1009 tells the peer what to change; 1008 is generic.
     if (++this.#fragments > this.#maxFragments) {
       this.#failWith(
         new MessageTooBigError(`message has more than ${this.#maxFragments} fragments`, this.#maxFragments),
@@ -306,7 +314,8 @@ export class Protocol implements FrameParserHandler {
       }
     }
     if (end) this.#messageOpcode = NONE;
-    if (end || payload.length > 0) this.#handler.onMessageData(payload, end);
+    if (end || payload.length > 0)
+      this.#handler.onMessageData(payload, end, frameEnd || this.#messageCompressed ? 0 : parser.payloadLeft);
   }
 
   /** @internal */

@@ -66,6 +66,23 @@ describe('our server <- ws client', TIMEOUT, () => {
     await closeOf(client);
   });
 
+  test('4 MiB from ws in 64-byte fragments (65,537 frames) arrives whole (RFC 6455 5.4)', async () => {
+    const client = await openWs(`ws://127.0.0.1:${echo.port}/`);
+    const payload = pattern(4 * 1024 * 1024);
+    for (let offset = 0; offset < payload.length; offset += 64)
+      client.send(payload.subarray(offset, offset + 64), { binary: true, fin: false });
+    client.send(Buffer.alloc(0), { binary: true, fin: true });
+    const closedFirst = closeOf(client).then(({ code, reason }) => {
+      throw new Error(`closed with ${code} ${reason} instead of echoing`);
+    });
+    closedFirst.catch(() => {}); // after the echo, the close below settles it: not an error then
+    const reply = await Promise.race([nextMessage(client), closedFirst]);
+    assert.equal(reply.data.length, payload.length);
+    assert.equal(sha256(reply.data), sha256(payload));
+    client.close();
+    await closeOf(client);
+  });
+
   test('16 MiB binary both ways', async () => {
     const client = await openWs(`ws://127.0.0.1:${echo.port}/`);
     const payload = pattern(SIXTEEN_MIB);

@@ -1,5 +1,5 @@
 import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_BUFFERED_BYTES } from '../../connection/connection-options.js';
-import { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from '../../protocol/protocol.js';
+import { DEFAULT_MAX_PAYLOAD } from '../../protocol/protocol.js';
 import {
   DEFAULT_HANDSHAKE_TIMEOUT,
   DEFAULT_MAX_HEADER_BYTES,
@@ -45,8 +45,8 @@ export const serveFlags = {
   'max-fragments': {
     type: 'integer',
     placeholder: 'N',
-    default: DEFAULT_MAX_FRAGMENTS,
-    help: 'most frames in one message; more closes with 1009',
+    default: 0,
+    help: 'most frames in one message; more closes with 1009 (0 = no limit)',
   },
   'max-frame-size': {
     type: 'integer',

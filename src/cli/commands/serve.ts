@@ -53,7 +53,9 @@ async function serve(flags: ParsedFlags): Promise<number> {
     memoryBudget: integerFlag(flags, 'memory-budget'),
     ...(tls ? { tls } : {}),
     connection: {
-      maxFragments: integerFlag(flags, 'max-fragments'),
+      ...(integerFlag(flags, 'max-fragments') > 0
+        ? { maxFragments: integerFlag(flags, 'max-fragments') }
+        : {}),
       ...(integerFlag(flags, 'max-frame-size') > 0
         ? { maxFrameSize: integerFlag(flags, 'max-frame-size') }
         : {}),

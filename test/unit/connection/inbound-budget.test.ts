@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import { BufferBudget, INBOUND_OVER_BUDGET_REASON } from '../../../src/connection/buffer-budget.js';
 import { Connection } from '../../../src/connection/connection.js';
 import type { ConnectionOptions } from '../../../src/connection/connection-options.js';
-import { CHUNK_OVERHEAD } from '../../../src/connection/inbound.js';
+import { CHUNK_OVERHEAD } from '../../../src/connection/message-gatherer.js';
 import type { Transport, TransportHandler } from '../../../src/connection/transport.js';
 import { MessageTooBigError } from '../../../src/errors.js';
 import type { PerMessageExtension } from '../../../src/protocol/extensions/extension.js';
@@ -170,7 +170,7 @@ describe('inbound bytes count against the shared budget', () => {
     assert.equal(budget.usedInbound, 0);
   });
 
-  test('a tiny fragment in a big read is charged its bookkeeping and does not keep the read alive', async () => {
+  test('tiny fragments in big reads are copied together, charged what holds them, and keep no read alive', async () => {
     const budget = new BufferBudget(64 * MiB);
     const { transport, connection } = open(budget, { autoPong: false });
     // Each read: one 1-byte fragment, then ~50 KiB of pings (masked, zero key) the connection drops.
@@ -178,7 +178,8 @@ describe('inbound bytes count against the shared budget', () => {
     const paddedRead = (opcode: number): Buffer =>
       Buffer.concat([frame(opcode, 1, false), ...Array.from({ length: 400 }, () => ping)]);
     for (let read = 0; read < 100; read++) transport.feed(paddedRead(read === 0 ? BINARY : CONTINUATION));
-    assert.equal(budget.usedInbound, held(100, 100), '100 payload bytes, and what keeping 100 chunks costs');
+    // The 100 bytes sit in one small buffer (256 bytes, the smallest one opened), charged in full.
+    assert.equal(budget.usedInbound, held(256), 'one buffer, not 100 chunks nor 100 reads');
     // A streaming reader sees the same: its chunk is a copy, not a view holding the whole read.
     const pending = connection.readStream();
     const { readable } = await pending;
@@ -186,10 +187,38 @@ describe('inbound bytes count against the shared budget', () => {
     const read = paddedRead(CONTINUATION);
     transport.feed(read);
     const chunks: Uint8Array[] = [];
-    for (let index = 0; index < 101; index++) chunks.push((await reader.read()).value as Uint8Array);
-    const last = chunks[100] as Uint8Array;
-    assert.equal(last.length, 1);
+    for (let bytes = 0; bytes < 101; bytes += (chunks.at(-1) as Uint8Array).length)
+      chunks.push((await reader.read()).value as Uint8Array);
+    assert.deepEqual(
+      chunks.map((chunk) => chunk.length),
+      [100, 1],
+      'what was gathered, then the new byte',
+    );
+    const last = chunks[1] as Uint8Array;
     assert.ok(last.buffer.byteLength < read.length / 4, `backing store ${last.buffer.byteLength} bytes`);
+    assert.equal(connection.readyState, 'open');
+  });
+
+  test('65,536 one-byte fragments are charged (and held) in under twice their bytes, and arrive whole', () => {
+    const budget = new BufferBudget(64 * MiB);
+    const { transport, connection, messages } = listening(budget);
+    const fragment = (opcode: number, fin: boolean, byte: number): Buffer =>
+      Buffer.from([(fin ? 0x80 : 0) | opcode, 0x81, 0, 0, 0, 0, byte]);
+    const frames: Buffer[] = [];
+    for (let index = 0; index < 65536; index++)
+      frames.push(fragment(index === 0 ? BINARY : CONTINUATION, false, index & 0xff));
+    transport.feed(Buffer.concat(frames));
+    // Each fragment kept as its own chunk would be 65,536 x (1 + CHUNK_OVERHEAD) = 12.1 MiB.
+    assert.ok(
+      budget.usedInbound <= 2 * 65536 + 16 * CHUNK_OVERHEAD,
+      `charged ${budget.usedInbound} bytes for 65,536 bytes of payload`,
+    );
+    transport.feed(fragment(CONTINUATION, true, 0));
+    assert.equal(messages.length, 1);
+    const message = messages[0] as Buffer;
+    assert.equal(message.length, 65537);
+    for (let index = 0; index < message.length; index++) assert.equal(message[index], index & 0xff);
+    assert.equal(budget.usedInbound, 0);
     assert.equal(connection.readyState, 'open');
   });
 
@@ -356,7 +385,7 @@ describe('a streaming reader is charged only for what it has not read yet', () =
     transport.feed(header(BINARY, 512 * KiB, true));
     transport.feed(payload(128 * KiB));
     const { readable } = await pending;
-    assert.equal(budget.usedInbound, 128 * KiB);
+    assert.equal(budget.usedInbound, held(128 * KiB), 'a queued chunk is charged its bookkeeping too');
     assert.ok(transport.paused, 'the queue is over its high-water mark');
     const reader = readable.getReader();
     const first = await reader.read();
@@ -365,7 +394,7 @@ describe('a streaming reader is charged only for what it has not read yet', () =
     assert.equal(transport.paused, false);
     transport.feed(payload(128 * KiB));
     transport.feed(payload(128 * KiB));
-    assert.equal(budget.usedInbound, 256 * KiB);
+    assert.equal(budget.usedInbound, held(256 * KiB, 2));
     transport.feed(payload(128 * KiB));
     assert.equal(budget.usedInbound, 0, 'complete: released');
     let total = first.value?.length ?? 0;
@@ -383,9 +412,9 @@ describe('a streaming reader is charged only for what it has not read yet', () =
     transport.feed(frame(BINARY, 200 * KiB, false));
     assert.equal(budget.usedInbound, held(200 * KiB));
     const { readable } = await connection.readStream();
-    assert.equal(budget.usedInbound, 200 * KiB, "the same bytes, now in the reader's queue");
+    assert.equal(budget.usedInbound, held(200 * KiB), "the same chunk, now in the reader's queue");
     transport.feed(frame(CONTINUATION, 100 * KiB, false));
-    assert.equal(budget.usedInbound, 300 * KiB);
+    assert.equal(budget.usedInbound, held(300 * KiB, 2));
     await readable.cancel();
     assert.equal(budget.usedInbound, 0);
     transport.feed(frame(CONTINUATION, 100 * KiB, true)); // the rest is dropped

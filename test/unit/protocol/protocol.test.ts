@@ -151,7 +151,50 @@ describe('Protocol', () => {
       assert.equal(handler.failure(), undefined);
     });
 
-    test('maxFragments: one frame more fails with 1009', () => {
+    test('by default the fragment count is not limited: 100,001 one-byte fragments are one message', () => {
+      // RFC 6455 5.4: a message may be fragmented at any size; maxPayload bounds its bytes.
+      const { handler, protocol } = server({ maxPayload: 100_001 });
+      const frames: Buffer[] = [clientFrame({ opcode: 2, fin: false, payload: 'a' })];
+      const continuation = clientFrame({ opcode: 0, fin: false, payload: 'a' });
+      for (let index = 1; index < 100_000; index++) frames.push(continuation);
+      frames.push(clientFrame({ opcode: 0, payload: 'a' }));
+      protocol.receive(Buffer.concat(frames));
+      assert.equal(handler.failure(), undefined);
+      const [message] = handler.messages();
+      assert.equal(message?.data.length, 100_001);
+      assert.equal(protocol.state, 'open');
+      // One byte more than maxPayload, in one-byte fragments, fails with 1009 at the frame past it.
+      protocol.receive(Buffer.concat(frames.slice(0, -1))); // 100,000 bytes, not ended
+      protocol.receive(continuation);
+      assert.equal(handler.failure(), undefined, 'exactly maxPayload so far');
+      protocol.receive(continuation);
+      assert.equal(handler.failure()?.closeCode, 1009);
+      assert.match(handler.failure()?.message ?? '', /^message exceeds 100001 bytes$/);
+    });
+
+    test('onMessageData tells how many bytes of the frame are still to come (0 at its end)', () => {
+      const seen: string[] = [];
+      const protocol = new Protocol(
+        {
+          onMessageStart: () => {},
+          onMessageData: (data, end, frameLeft) => seen.push(`${data.length} ${end} ${frameLeft}`),
+          onPing: () => {},
+          onPong: () => {},
+          onCloseFrame: () => {},
+          onOutput: () => {},
+          onFail: () => {},
+        },
+        { role: 'server' },
+      );
+      const first = clientFrame({ opcode: 2, fin: false, payload: 'abcdefghij' }); // 6 header bytes
+      const last = clientFrame({ opcode: 0, payload: 'xyz' });
+      protocol.receive(first.subarray(0, 9));
+      protocol.receive(Buffer.concat([first.subarray(9), last.subarray(0, 7)]));
+      protocol.receive(last.subarray(7));
+      assert.deepEqual(seen, ['3 false 7', '7 false 0', '1 false 2', '2 true 0']);
+    });
+
+    test('maxFragments (opt-in): one frame more fails with 1009', () => {
       const { handler, protocol } = server({ maxFragments: 2 });
       protocol.receive(clientFrame({ opcode: 2, fin: false, payload: 'a' }));
       protocol.receive(clientFrame({ opcode: 0, fin: false, payload: 'b' }));

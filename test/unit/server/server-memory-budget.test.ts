@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Connection } from '../../../src/connection/connection.js';
-import { CHUNK_OVERHEAD } from '../../../src/connection/inbound.js';
+import { CHUNK_OVERHEAD } from '../../../src/connection/message-gatherer.js';
 import type { Transport, TransportHandler } from '../../../src/connection/transport.js';
 import { BUDGET_SHED_REASON, ServerMemoryBudget } from '../../../src/server/server-memory-budget.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
