@@ -59,8 +59,8 @@ export class IncomingStream {
   }
 
   /**
-   * Bytes queued and not yet read, with CHUNK_OVERHEAD per chunk (what the strategy counts). Only meaningful before
-   * end() or error(): a closed stream reports 0 as its desired size.
+   * Bytes queued and not yet read, with CHUNK_OVERHEAD per chunk (what the strategy counts). Only
+   * meaningful before end() or error(): a closed stream reports 0 as its desired size.
    */
   get queuedBytes(): number {
     const desired = this.#controller.desiredSize;
