@@ -35,12 +35,14 @@ describe('fullduplex serve --tls-cert --tls-key', () => {
       ];
       const child = spawn(process.execPath, [bin, ...args, ...(page ? ['--page'] : [])]);
       try {
-        const lines = createInterface({ input: child.stdout });
-        const [first] = (await once(lines, 'line')) as [string];
+        // An iterator buffers the lines: two lines in one chunk come as two 'line' events in one
+        // turn, and a second once(lines, 'line') would miss the second and wait forever.
+        const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+        const first = String((await lines.next()).value);
         const match = /^listening (wss:\/\/127\.0\.0\.1:\d+\/)$/.exec(first);
         assert.ok(match, first);
         if (page) {
-          const [second] = (await once(lines, 'line')) as [string];
+          const second = String((await lines.next()).value);
           assert.match(second, /^open https:\/\/127\.0\.0\.1:\d+\/ in a browser$/);
         }
         const socket = new WebSocket(match[1] as string, { ca: certificate.cert });
