@@ -174,13 +174,11 @@ describe('issue 5 and 10: fragments and absurd lengths', () => {
       { length: BigInt(64 * MiB + 1), code: 1009 }, // just over the 64 MiB default --max-payload
     ];
     for (const { length, code } of cases) {
-      const started = performance.now();
+      // "At once" is an event here: the close came with only the header sent, no payload byte.
       const answer = await sendAndWatch(serve, claimedLengthHeader(BINARY, length));
-      const elapsed = performance.now() - started;
       assert.ok(answer.closedInTime, `claim ${length}: TCP closed without the payload being sent`);
       assert.equal(answer.closeCode, code, `claim ${length}`);
       assert.equal(answer.frames.filter((frame) => frame.opcode === CLOSE).length, 1);
-      assert.ok(elapsed < 2000, `claim ${length}: answered after ${elapsed.toFixed(0)} ms`);
     }
     const growth = peakRss(serve.pid) - before;
     console.log(`# absurd lengths: server peak RSS growth ${mib(growth)}`);
