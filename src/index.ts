@@ -2,6 +2,10 @@
 
 export type { ClientConnectionOptions, ConnectOptions } from './client/client-options.js';
 export { connect } from './client/connect.js';
+export type { CloseEventInit } from './client/web-socket/close-event.js';
+export { CloseEvent } from './client/web-socket/close-event.js';
+export { WebSocket } from './client/web-socket/web-socket.js';
+export type { BinaryType, WebSocketOptions } from './client/web-socket/web-socket-options.js';
 export type { Codec, CodecMessageType, JsonCodecOptions } from './codecs/index.js';
 export { binaryCodec, jsonCodec, textCodec } from './codecs/index.js';
 export type {

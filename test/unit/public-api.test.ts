@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 const rootExports = [
   'BrokerUnavailableError',
   'BufferBudget',
+  'CloseEvent',
   'Connection',
   'ConnectionClosedError',
   'CorruptDataError',
@@ -18,6 +19,7 @@ const rootExports = [
   'ProtocolError',
   'SocketTransport',
   'TimeoutError',
+  'WebSocket',
   'WebSocketError',
   'WebSocketServer',
   'binaryCodec',
