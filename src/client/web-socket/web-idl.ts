@@ -3,9 +3,15 @@
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
+/** Web IDL DOMString: ECMAScript ToString, which throws for a Symbol (String() would not). */
+export function toDOMString(value: unknown): string {
+  if (typeof value === 'symbol') throw new TypeError('Cannot convert a Symbol value to a string');
+  return String(value);
+}
+
 /** Web IDL USVString: ToString, then every lone surrogate becomes U+FFFD. */
 export function toUSVString(value: unknown): string {
-  const text = String(value as string);
+  const text = toDOMString(value);
   return text.replace(LONE_SURROGATE, '\uFFFD');
 }
 
@@ -80,13 +86,13 @@ export function subprotocolList(value: unknown): string[] {
   if (value === undefined) list = [];
   else if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
     const iterator = (value as { [Symbol.iterator]?: unknown })[Symbol.iterator];
-    if (iterator === undefined || iterator === null) list = [String(value)];
+    if (iterator === undefined || iterator === null) list = [toDOMString(value)];
     else if (typeof iterator !== 'function') {
       throw new TypeError(
         "Failed to construct 'WebSocket': The provided value cannot be converted to a sequence.",
       );
-    } else list = Array.from(value as Iterable<unknown>, (item) => String(item as string));
-  } else list = [String(value as string)];
+    } else list = Array.from(value as Iterable<unknown>, toDOMString);
+  } else list = [toDOMString(value)];
   const seen = new Set<string>();
   for (const protocol of list) {
     if (!TOKEN.test(protocol)) {

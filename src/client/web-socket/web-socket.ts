@@ -16,6 +16,7 @@ import {
   domException,
   subprotocolList,
   toClampedUnsignedShort,
+  toDOMString,
   toUSVString,
   webSocketUrlRecord,
 } from './web-idl.js';
@@ -124,7 +125,7 @@ export class WebSocket extends EventTarget {
   }
 
   set binaryType(value: string) {
-    const type = String(value);
+    const type = toDOMString(value);
     if (type === 'blob' || type === 'arraybuffer') this.#binaryType = type;
   }
 
