@@ -346,6 +346,14 @@ describe('WebSocket: failures carry their cause for Node users (event.error)', (
     ]);
   });
 
+  test('credentials in the URL are not sent: the connection fails (ERR_INVALID_ARGUMENT)', async () => {
+    const { port } = await serve(() => {});
+    const socket = open(`ws://user:secret@127.0.0.1:${port}/`);
+    const event = await once<Event & { error?: unknown }>(socket, 'error');
+    assert.equal((event.error as WebSocketError).code, 'ERR_INVALID_ARGUMENT');
+    assert.equal((await once<CloseEvent>(socket, 'close')).code, 1006);
+  });
+
   test('a server that never answers the Close: closeTimeout, then close 1006 with no error event', async () => {
     const url = await rawServer((socket) => socket.on('data', () => {}));
     const socket = open(url, undefined, { closeTimeout: 200 });
