@@ -13,4 +13,9 @@ export interface ConnectionStats {
   readonly bytesDropped: number;
   /** The part of `messagesDropped` replaced by a newer message with the same key. */
   readonly messagesReplaced: number;
+  /**
+   * Pings left without their own pong under a ping flood: past MAX_OWED_PONGS (128) pongs owed, a
+   * newer ping's pong replaced the newest owed one (RFC 6455 5.5.3). 0 for any peer that reads.
+   */
+  readonly pongsCoalesced: number;
 }

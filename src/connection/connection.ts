@@ -19,7 +19,7 @@ import {
 import type { ConnectionOptions, UpgradeRequestInfo } from './connection-options.js';
 import { type ConnectionSettings, connectionSettings } from './connection-settings.js';
 import type { ConnectionStats, DropReason } from './connection-stats.js';
-import { ControlFrames } from './control-frames.js';
+import { ControlFrames, type ControlFramesHost } from './control-frames.js';
 import { FlushBatch } from './flush-batch.js';
 import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import { Inbound, type InboundHost, PAUSED_BY_USER } from './inbound.js';
@@ -34,6 +34,10 @@ import type { WriteQueue } from './write-queue.js';
 
 /** A user callback; it may return a promise, whose rejection is handled like a throw. */
 type Listener<A extends unknown[]> = ((...args: A) => void) | null;
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const EMPTY_PAYLOAD: Buffer = Buffer.alloc(0);
 
 /** What happened to one connection's send in a broadcast. */
 export type SendOutcome = 'queued' | 'dropped' | 'closed';
@@ -51,6 +55,7 @@ export let offerPrepared: (
 /** What the protocol, the transport and a budget call back into: one object per connection. Set by the static block. */
 type ConnectionPorts = ProtocolHandler &
   TransportHandler &
+  ControlFramesHost &
   BudgetMember &
   HeartbeatHost &
   InboundHost &
@@ -138,7 +143,7 @@ export class Connection implements AsyncIterable<Message> {
   /** The handler given to the protocol and the transport, and the budget's member (one object, no closures). */
   readonly #ports: ConnectionPorts;
   /** Created by the first drop or the first read of `stats`. */
-  #stats: { messagesDropped: number; bytesDropped: number; messagesReplaced: number } | null = null;
+  #stats: Mutable<ConnectionStats> | null = null;
 
   #readyState: ReadyState = 'open';
   /** The close handshake's state: the shared frozen OPEN_CLOSE_STATE until closing starts (#closing). */
@@ -260,8 +265,9 @@ export class Connection implements AsyncIterable<Message> {
     return this.#liveStats();
   }
 
-  #liveStats(): { messagesDropped: number; bytesDropped: number; messagesReplaced: number } {
-    if (this.#stats === null) this.#stats = { messagesDropped: 0, bytesDropped: 0, messagesReplaced: 0 };
+  #liveStats(): Mutable<ConnectionStats> {
+    if (this.#stats === null)
+      this.#stats = { messagesDropped: 0, bytesDropped: 0, messagesReplaced: 0, pongsCoalesced: 0 };
     return this.#stats;
   }
 
@@ -450,6 +456,17 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   /**
+   * Send a pong (RFC 6455 5.5.3) on the priority lane, ahead of queued data. With `autoPong: false`
+   * this is how a ping is answered: call it from `onPing` with the ping's payload. Without a ping it
+   * is an unsolicited pong, a one-way heartbeat the peer does not answer. At most 125 bytes; empty by
+   * default. Throws ConnectionClosedError once the peer's Close arrived or the connection closed.
+   */
+  pong(data?: MessageData): void {
+    if (!this.#mayPong()) throw this.#closedError();
+    this.#ctl.pong(data === undefined ? EMPTY_PAYLOAD : messageBytes(data));
+  }
+
+  /**
    * Start the close handshake (RFC 6455 7.1.2) after everything already queued; resolves when it
    * completes and the transport closes, or after closeTimeout (then the transport is destroyed).
    * The code defaults to 1000 (normal closure).
@@ -506,11 +523,13 @@ export class Connection implements AsyncIterable<Message> {
 
   // ---------------------------------------------------------------- protocol events
 
+  /** RFC 6455 5.5.2: a Ping is answered until the peer's Close arrives, so also after our own Close. */
+  #mayPong(): boolean {
+    return this.#readyState === 'open' || (this.#readyState === 'closing' && !this.#close.received);
+  }
+
   #onPingFrame(payload: Buffer): void {
-    // RFC 6455 5.5.2: a Ping is answered until the peer's Close arrives, so also after our own Close.
-    const answerable =
-      this.#readyState === 'open' || (this.#readyState === 'closing' && !this.#close.received);
-    if (this.#settings.autoPong && answerable) this.#ctl.answer(payload);
+    if (this.#settings.autoPong && this.#mayPong()) this.#ctl.answer(payload);
     const listener = this.#onPing;
     if (listener) this.#callListener(listener, payload);
   }
@@ -675,6 +694,9 @@ export class Connection implements AsyncIterable<Message> {
       }
       dropped(reason: DropReason, messages: number, bytes: number): void {
         this.#connection.#dropped(reason, messages, bytes);
+      }
+      pongCoalesced(): void {
+        this.#connection.#liveStats().pongsCoalesced++;
       }
       replaced(bytes: number): void {
         this.#connection.#liveStats().messagesReplaced++;

@@ -5,10 +5,21 @@ import { messageBytes } from './message-bytes.js';
 import { NO_ITEMS, owned, type PendingPing, settlePings } from './waiter.js';
 import type { WriteQueue } from './write-queue.js';
 
+/**
+ * Pongs owed (framed, not yet handed to the transport) past which a newer ping's pong replaces the
+ * newest owed one instead of queueing behind it. RFC 6455 5.5.3 allows answering only the most
+ * recent ping; below this every ping gets its own pong, in order, as peers and test suites expect.
+ * Pongs are owed only within one read or while the peer does not take our bytes, so only a flood
+ * reaches it; it holds at most 128 x 127 bytes (16 KiB) per connection.
+ */
+export const MAX_OWED_PONGS = 128;
+
 /** What pings and pongs need from their connection (the connection's ports object: no closures). */
 export interface ControlFramesHost {
   readonly writeQueue: WriteQueue;
   scheduleFlush(): void;
+  /** A pong was coalesced under a ping flood (counted in the connection's stats). */
+  pongCoalesced(): void;
 }
 
 /**
@@ -55,18 +66,29 @@ export class ControlFrames {
     this.#sendPing(this.#counterPayload());
   }
 
-  /**
-   * Answer a ping with a pong carrying the same payload. RFC 6455 5.5.3 lets a newer ping's pong
-   * replace one not yet sent, so a ping flood queues one pong, not one per ping.
-   */
+  /** The automatic answer to a ping: a pong with the same payload (RFC 6455 5.5.3). */
   answer(payload: Buffer): void {
-    const queue = this.#host.writeQueue;
-    queue.clearPong();
     try {
-      queue.commitPong(this.#core.framePong(payload, queue.pong));
+      this.pong(payload);
     } catch {
-      queue.clearPong(); // a Close went out meanwhile: no pong after Close (RFC 6455 5.5.1)
+      // The connection closed meanwhile: nothing is owed any more.
     }
+  }
+
+  /**
+   * Queue a pong on the priority lane, after the pongs already owed: every ping gets its own, in
+   * order. Past MAX_OWED_PONGS the newest owed pong is replaced instead (5.5.3), and counted.
+   * Throws what the protocol throws (over 125 bytes, or the connection is closed).
+   */
+  pong(payload: Buffer): void {
+    const queue = this.#host.writeQueue;
+    const owed = queue.pongsOwed;
+    const bytes = this.#core.framePong(payload, queue.pong);
+    if (owed >= MAX_OWED_PONGS) {
+      queue.replaceNewestPong();
+      this.#host.pongCoalesced();
+    }
+    queue.commitPong(bytes);
     this.#host.scheduleFlush();
   }
 

@@ -28,14 +28,17 @@ const COMPACT_AT = 1024;
  * protocol into `data` (whole units, in call order) or `control` (ping, pong); `flush()` hands them to
  * the transport: control first, then data units, never splitting a unit. While the transport is
  * over its high-water mark (its `write()` returned false) nothing is written until `onDrain()`, so
- * queued pongs can still be replaced and control frames go ahead of data still held here.
+ * owed pongs can still be coalesced under a flood and control frames go ahead of data still held here.
  */
 export class WriteQueue {
   /** Data lane; the protocol appends frames here. Read from `#dataHead`. */
   data: Buffer[] = [];
   /** Control lane (pings); the protocol appends frames here. */
   control: Buffer[] = [];
-  /** The one queued pong: a newer ping replaces it (RFC 6455 5.5.3 allows answering only the last). */
+  /**
+   * Owed pongs, oldest first, one frame (one Buffer: control payloads are copied behind their
+   * header) per ping answered. The protocol appends frames here.
+   */
   pong: Buffer[] = [];
 
   /** How many whole messages the last `dropOldest()` dropped. */
@@ -159,16 +162,28 @@ export class WriteQueue {
     if (this.#budget !== null) this.#budget.charge(bytes);
   }
 
-  /** Empty the pong slot before framing a newer pong into it. */
-  clearPong(): void {
-    this.pong.length = 0;
-    if (this.#budget !== null) this.#budget.charge(-this.#pongBytes);
-    this.#pongBytes = 0;
+  /** Pongs framed and not yet handed to the transport. */
+  get pongsOwed(): number {
+    return this.pong.length;
   }
 
+  /** Record the pong just appended to `pong` (`bytes`: its frame). */
   commitPong(bytes: number): void {
-    this.#pongBytes = bytes;
+    this.#pongBytes += bytes;
     if (this.#budget !== null) this.#budget.charge(bytes);
+  }
+
+  /**
+   * The pong just appended (not committed) takes the place of the newest one owed before it: a
+   * flood's newest ping is answered and the one before it is not (RFC 6455 5.5.3 allows that).
+   */
+  replaceNewestPong(): void {
+    const pongs = this.pong;
+    if (pongs.length < 2) return;
+    const replaced = pongs[pongs.length - 2] as Buffer;
+    pongs[pongs.length - 2] = pongs.pop() as Buffer;
+    this.#pongBytes -= replaced.length;
+    if (this.#budget !== null) this.#budget.charge(-replaced.length);
   }
 
   /** End the transport (FIN) once everything queued so far has been handed to it. */

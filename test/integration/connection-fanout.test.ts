@@ -131,7 +131,12 @@ describe('slow-consumer policies', () => {
     // 204-byte frames: five reach 1020 bytes, over the 1000-byte bound; the other fifteen are dropped.
     assert.equal(dropped, 15);
     assert.equal(sent, 25);
-    assert.deepEqual(slow.server.stats, { messagesDropped: 15, bytesDropped: 15 * 204, messagesReplaced: 0 });
+    assert.deepEqual(slow.server.stats, {
+      messagesDropped: 15,
+      bytesDropped: 15 * 204,
+      messagesReplaced: 0,
+      pongsCoalesced: 0,
+    });
     assert.equal(drops.length, 15);
     assert.deepEqual(drops[0], ['drop-newest', 1, 204]);
     assert.equal((await fastReceived).map(indexOf).join(), [...Array(20).keys()].join());
@@ -242,6 +247,7 @@ describe('slow-consumer policies', () => {
       messagesDropped: 24,
       messagesReplaced: 24,
       bytesDropped: 24 * 5,
+      pongsCoalesced: 0,
     });
     client.resume();
     void server.close();
@@ -368,7 +374,12 @@ describe('hot path', () => {
     client.onMessage((message) => received.push(message.data as string));
     for (let index = 0; index < 100; index++) server.send(`m${index}`);
     await until(() => received.length === 100);
-    assert.deepEqual(server.stats, { messagesDropped: 0, bytesDropped: 0, messagesReplaced: 0 });
+    assert.deepEqual(server.stats, {
+      messagesDropped: 0,
+      bytesDropped: 0,
+      messagesReplaced: 0,
+      pongsCoalesced: 0,
+    });
     await closeAll([{ client, server } as ConnectionPair]);
   });
 });

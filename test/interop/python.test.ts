@@ -103,6 +103,19 @@ describe('our server <- python websockets client', OPTIONS, () => {
     assert.ok((await connection.ping('from us')) >= 0);
   });
 
+  test('ten pings back to back get ten pongs, in order, with their payloads', async () => {
+    const { peer, connection } = await open();
+    peer.send({ op: 'pings', count: 10 });
+    const payloads: unknown[] = [];
+    for (let index = 0; index < 10; index++) payloads.push((await peer.next('pong-frame')).data);
+    assert.deepEqual(
+      payloads,
+      Array.from({ length: 10 }, (_, index) => `ping ${index}`),
+    );
+    assert.equal(connection.stats.pongsCoalesced, 0);
+    await connection.close();
+  });
+
   test('close initiated by the python client', async () => {
     const { peer, connection } = await open();
     peer.send({ op: 'close', code: 4000, reason: 'python bye' });
@@ -215,6 +228,18 @@ describe('our client -> python websockets server', OPTIONS, () => {
     assert.ok((await connection.ping('from node')) >= 0);
     peer.send({ op: 'ping', data: 'from python server' });
     await peer.next('pong');
+    await connection.close();
+  });
+
+  test('ten pings back to back from the python server get ten pongs from our client', async () => {
+    const { peer, connection } = await open();
+    peer.send({ op: 'pings', count: 10 });
+    const payloads: unknown[] = [];
+    for (let index = 0; index < 10; index++) payloads.push((await peer.next('pong-frame')).data);
+    assert.deepEqual(
+      payloads,
+      Array.from({ length: 10 }, (_, index) => `ping ${index}`),
+    );
     await connection.close();
   });
 

@@ -35,6 +35,23 @@ async function closeOf(socket: WebSocket): Promise<{ code: number; reason: strin
   return { code, reason: reason.toString('utf8') };
 }
 
+const TEN_PING_PAYLOADS = Array.from({ length: 10 }, (_, index) => `ping ${index}`);
+
+/** Ten pings from `ws`, back to back: the socket is corked so they leave in one write. */
+async function tenPings(socket: WebSocket): Promise<void> {
+  const raw = (socket as unknown as { _socket: { cork(): void; uncork(): void } })._socket;
+  raw.cork();
+  for (const payload of TEN_PING_PAYLOADS) socket.ping(Buffer.from(payload));
+  raw.uncork();
+}
+
+/** Waits (bounded) for `condition`, one macrotask at a time. */
+async function until(condition: () => boolean, turns = 5000): Promise<void> {
+  for (let turn = 0; turn < turns && !condition(); turn++)
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  assert.ok(condition(), 'condition not reached');
+}
+
 describe('our server <- ws client', TIMEOUT, () => {
   let echo: EchoServer;
   before(async () => {
@@ -102,6 +119,19 @@ describe('our server <- ws client', TIMEOUT, () => {
     assert.equal(((await pong) as [Buffer])[0].toString(), 'from ws');
     const rtt = await connection.ping('from us');
     assert.ok(rtt >= 0);
+    client.close();
+    await closeOf(client);
+  });
+
+  test('ten pings back to back get ten pongs, in order, with their payloads', async () => {
+    const client = await openWs(`ws://127.0.0.1:${echo.port}/`);
+    const connection = await echo.nextConnection();
+    const pongs: string[] = [];
+    client.on('pong', (data: Buffer) => pongs.push(data.toString()));
+    await tenPings(client);
+    await until(() => pongs.length >= 10);
+    assert.deepEqual(pongs, TEN_PING_PAYLOADS);
+    assert.equal(connection.stats.pongsCoalesced, 0);
     client.close();
     await closeOf(client);
   });
@@ -251,6 +281,16 @@ describe('our client -> ws server', TIMEOUT, () => {
     const pong = once(peer, 'pong');
     peer.ping(Buffer.from('from ws server'));
     assert.equal(((await pong) as [Buffer])[0].toString(), 'from ws server');
+    await connection.close();
+  });
+
+  test('ten pings back to back from the ws server get ten pongs from our client', async () => {
+    const { connection, peer } = await open();
+    const pongs: string[] = [];
+    peer.on('pong', (data: Buffer) => pongs.push(data.toString()));
+    await tenPings(peer);
+    await until(() => pongs.length >= 10);
+    assert.deepEqual(pongs, TEN_PING_PAYLOADS);
     await connection.close();
   });
 

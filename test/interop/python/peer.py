@@ -9,11 +9,14 @@ Commands arrive as JSON lines on stdin and act on the current connection:
   {"op": "send", "type": "binary", "size": N}                    N bytes of the shared pattern
   {"op": "send", "type": "text"|"binary", "fragments": [str]}    one message, one frame per item
   {"op": "ping", "data": str}                                   reports {"event": "pong", ...}
+  {"op": "pings", "count": N}                                    N pings ("ping 0".."ping N-1") in one write
   {"op": "close", "code": N, "reason": str}
   {"op": "abort"}                                                drop TCP without a close frame
   {"op": "raw", "hex": str}                                      write bytes under the protocol
   {"op": "exit"}
-Events go out as JSON lines on stdout: listening, open, message, pong, closed, error.
+Events go out as JSON lines on stdout: listening, open, message, pong, pong-frame (every Pong frame
+received, with its payload: websockets itself acknowledges earlier pings with a later pong, so its
+ping() cannot tell one pong per ping from one for the last), closed, error.
 A message is reported by length and SHA-256 (and its text when short) so 16 MiB stays cheap.
 """
 
@@ -26,6 +29,8 @@ import sys
 import time
 
 import websockets
+from websockets.frames import OP_PING, OP_PONG, Frame
+from websockets.legacy.protocol import WebSocketCommonProtocol
 
 
 def emit(event, **fields):
@@ -101,6 +106,15 @@ class Peer:
             waiter = await connection.ping(command.get("data", "").encode("utf-8"))
             await waiter
             emit("pong", rtt=(time.monotonic() - started) * 1000)
+        elif op == "pings":
+            # Back to back, in one transport write (websockets' own ping() would await each).
+            frames = [
+                Frame(OP_PING, f"ping {index}".encode("utf-8")).serialize(
+                    mask=connection.is_client, extensions=connection.extensions
+                )
+                for index in range(command["count"])
+            ]
+            connection.transport.write(b"".join(frames))
         elif op == "close":
             await connection.close(command.get("code", 1000), command.get("reason", ""))
         elif op == "abort":
@@ -109,6 +123,20 @@ class Peer:
             connection.transport.write(bytes.fromhex(command["hex"]))
         else:
             emit("error", message="unknown op " + op)
+
+
+def record_pongs():
+    """Report each Pong frame as it is read: every frame passes the (legacy) protocol's read_frame,
+    patched on the class because a client's first read is already pending when connect() returns."""
+    read_frame = WebSocketCommonProtocol.read_frame
+
+    async def recording(self, max_size):
+        frame = await read_frame(self, max_size)
+        if frame.opcode == OP_PONG:
+            emit("pong-frame", data=frame.data.decode("utf-8", "replace"))
+        return frame
+
+    WebSocketCommonProtocol.read_frame = recording
 
 
 async def read_commands(peer, done):
@@ -128,6 +156,7 @@ async def read_commands(peer, done):
 
 
 async def main():
+    record_pongs()
     parser = argparse.ArgumentParser()
     parser.add_argument("role", choices=["client", "server"])
     parser.add_argument("url", nargs="?")

@@ -52,19 +52,37 @@ describe('WriteQueue', () => {
     assert.equal(transport.writes.length, 1, 'nothing queued: no write');
   });
 
-  test('control frames go first; the pong slot holds only the newest pong', () => {
+  test('control frames go first; every owed pong goes out, in order', () => {
     const transport = new RecordingTransport();
     const queue = new WriteQueue(transport);
     unit(queue, 'message', 'data');
     queue.control.push(Buffer.from('ping'));
     queue.commitControl(4);
     for (const pong of ['pong1', 'pong2', 'pong3']) {
-      queue.clearPong();
       queue.pong.push(Buffer.from(pong));
       queue.commitPong(pong.length);
     }
+    assert.equal(queue.pongsOwed, 3);
     queue.flush();
-    assert.deepEqual(transport.writes, [['ping', 'pong3', 'data']]);
+    assert.deepEqual(transport.writes, [['ping', 'pong1', 'pong2', 'pong3', 'data']]);
+    assert.equal(queue.pongsOwed, 0);
+  });
+
+  test("replaceNewestPong: the pong just framed takes the newest owed one's place (its bytes too)", () => {
+    const transport = new RecordingTransport();
+    const budget = new BufferBudget(1000);
+    const queue = new WriteQueue(transport, budget);
+    for (const pong of ['p1', 'p2']) {
+      queue.pong.push(Buffer.from(pong));
+      queue.commitPong(pong.length);
+    }
+    queue.pong.push(Buffer.from('p333'));
+    queue.replaceNewestPong();
+    queue.commitPong(4);
+    assert.equal(queue.bytes, 6);
+    assert.equal(budget.used, 6);
+    queue.flush();
+    assert.deepEqual(transport.writes, [['p1', 'p333']]);
   });
 
   test('while congested nothing is written; after drain, control overtakes held data and units stay whole', () => {
@@ -76,7 +94,6 @@ describe('WriteQueue', () => {
     assert.ok(queue.congested);
     unit(queue, 'message', 'B-head', 'B-body');
     unit(queue, 'fragment', 'C');
-    queue.clearPong();
     queue.pong.push(Buffer.from('pong'));
     queue.commitPong(4);
     queue.flush();
@@ -239,7 +256,6 @@ describe('WriteQueue', () => {
     unit(queue, 'message', 'bbbb');
     queue.control.push(Buffer.from('ping'));
     queue.commitControl(4);
-    queue.clearPong();
     queue.pong.push(Buffer.from('pong'));
     queue.commitPong(4);
     assert.equal(budget.used, 16);
