@@ -59,6 +59,18 @@ describe('architecture', () => {
     }
   });
 
+  test('no source file imports a Redis library statically (they stay optional peers)', () => {
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g)) {
+        assert.ok(
+          !['redis', 'ioredis'].includes(match[1] as string) && !(match[1] as string).startsWith('@redis/'),
+          `${relative(sourceRoot, file)} imports ${match[1]}`,
+        );
+      }
+    }
+  });
+
   test('layers import only the layers below them', () => {
     for (const file of files) {
       const layer = layerOf(file);

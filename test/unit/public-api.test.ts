@@ -58,6 +58,11 @@ describe('public API', () => {
     assert.deepEqual(Object.keys(hub).sort(), [...hubExports].sort());
   });
 
+  test("'fullduplex/hub/redis' exports the Redis broker and loads no Redis library", async () => {
+    const redis = await import('fullduplex/hub/redis');
+    assert.deepEqual(Object.keys(redis).sort(), ['DEFAULT_REDIS_PRESENCE_TTL_MS', 'RedisBroker']);
+  });
+
   test('the error classes form one hierarchy with stable codes', async () => {
     const api = await import('fullduplex');
     const error = new api.MessageTooBigError('too big', 10);
