@@ -4,7 +4,8 @@ import { WebSocketError } from '../errors.js';
  * The reason given with the close (budget `closeCode`, 1013 by default) of a connection whose incoming
  * message grew past its own bound while the budget was exceeded.
  */
-export const INBOUND_OVER_BUDGET_REASON = 'over the memory budget: incoming message past maxBufferedBytes';
+export const INBOUND_OVER_BUDGET_REASON =
+  'server over its memory budget: incoming message too large to hold now';
 
 /** What a connection shows the budget: the bytes it holds, and a way to shed it. */
 export interface BudgetMember {

@@ -241,7 +241,7 @@ export class Outbound {
       }
       case 'close':
         // The peer stayed over the bound: close rather than queue (issue 5 policy).
-        host.failLocally(settings.backpressureCloseCode, 'send buffer over maxBufferedBytes');
+        host.failLocally(settings.backpressureCloseCode, 'send buffer full: the peer reads too slowly');
         throw host.closedError();
       case 'drop-newest':
         host.dropped('drop-newest', 1, this.#frameBytes(data, prepared));

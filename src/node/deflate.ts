@@ -141,7 +141,7 @@ export class PerMessageDeflate implements PerMessageExtension {
     }
     if (output === undefined) {
       this.drop(direction);
-      throw new MessageTooBigError(`inflated message passes the limit of ${limit} more bytes`, limit);
+      throw new MessageTooBigError(`inflated data exceeds the ${limit} bytes left for this message`, limit);
     }
     if (end) {
       // A stream that ended cannot take the next message: start a fresh one, as the sender must have.

@@ -54,7 +54,10 @@ export interface ProtocolOptions {
    * however it is cut). More fails with 1009.
    */
   maxFragments?: number;
-  /** Payload bytes one data frame may declare (on the wire); default: maxPayload. More fails with 1009. */
+  /**
+   * Payload bytes one data frame may declare (on the wire); default: maxPayload. More fails with 1009.
+   * A frame of a compressed message may exceed it by deflate's worst-case growth (compressedFrameBound).
+   */
   maxFrameSize?: number;
   /** Outgoing frames are split at this payload size; 0 = never (default). */
   fragmentSize?: number;
@@ -72,6 +75,20 @@ export interface ProtocolOptions {
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
 /** No limit on frames per message: memory follows payload bytes, which maxPayload bounds. */
 export const DEFAULT_MAX_FRAGMENTS = Number.POSITIVE_INFINITY;
+
+/**
+ * The most a frame of a compressed message may carry on the wire for `size` inflated bytes: zlib's
+ * deflateBound for a sender whose window and memLevel we do not know (fixed-Huffman blocks with 9-bit
+ * literals: size/8 + size/256 + size/512 + 4 more; stored blocks, 5 bytes per block of at least 127,
+ * stay below it), plus what RFC 7692 7.2.1 adds at a fragment's end: a sync flush's empty stored block
+ * (at most 5 bytes with its padding) and slack for a final empty block. Incompressible data grows
+ * slightly when deflated, so a message of exactly maxPayload random bytes arrives in a frame a little
+ * bigger than maxPayload.
+ */
+export function compressedFrameBound(size: number): number {
+  if (!Number.isFinite(size)) return size;
+  return size + Math.floor(size / 8) + Math.floor(size / 256) + Math.floor(size / 512) + 4 + 16;
+}
 
 /** No message in progress (the value of the message opcode fields between messages). */
 const NONE = 0;
@@ -107,6 +124,8 @@ export class Protocol implements FrameParserHandler {
   readonly #maxPayload: number;
   readonly #maxFragments: number;
   readonly #maxFrameSize: number;
+  /** maxFrameSize for a frame of a compressed message: it may be a little larger than its content. */
+  readonly #maxCompressedFrameSize: number;
   readonly #fragmentSize: number;
   readonly #extension: PerMessageExtension | null;
   #maskSource: MaskSource | null;
@@ -143,6 +162,7 @@ export class Protocol implements FrameParserHandler {
     this.#maxPayload = checkLimit('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, 0);
     this.#maxFragments = checkLimit('maxFragments', options.maxFragments, DEFAULT_MAX_FRAGMENTS, 1);
     this.#maxFrameSize = checkLimit('maxFrameSize', options.maxFrameSize, this.#maxPayload, 0);
+    this.#maxCompressedFrameSize = compressedFrameBound(this.#maxFrameSize);
     this.#fragmentSize = checkLimit('fragmentSize', options.fragmentSize, 0, 0);
     this.#extension = options.extension ?? null;
     this.#maskSource = options.maskSource ?? null;
@@ -251,7 +271,15 @@ export class Protocol implements FrameParserHandler {
       );
       return;
     }
-    if (parser.payloadLength > this.#maxFrameSize) {
+    if (this.#messageCompressed) {
+      // What counts against maxPayload is the inflated size (onFramePayload); the wire frame may be
+      // as big as deflate can make a maxFrameSize of content.
+      if (parser.payloadLength > this.#maxCompressedFrameSize) {
+        const limit = this.#maxCompressedFrameSize;
+        this.#failWith(new MessageTooBigError(`compressed frame exceeds ${limit} bytes`, limit));
+        return;
+      }
+    } else if (parser.payloadLength > this.#maxFrameSize) {
       this.#failWith(new MessageTooBigError(`frame exceeds ${this.#maxFrameSize} bytes`, this.#maxFrameSize));
       return;
     }
@@ -286,7 +314,10 @@ export class Protocol implements FrameParserHandler {
         payload = this.#extension!.decompress(payload, end, limit);
       } catch (error) {
         let failure: ProtocolError;
-        if (!(error instanceof ProtocolError)) {
+        if (error instanceof MessageTooBigError) {
+          // The extension counts the bytes still allowed; the peer is told the message's limit.
+          failure = new MessageTooBigError(`message exceeds ${this.#maxPayload} bytes`, this.#maxPayload);
+        } else if (!(error instanceof ProtocolError)) {
           failure = new ProtocolError('decompression failed', 1011, 'ERR_EXTENSION', { cause: error });
         } else if (error instanceof CorruptDataError && this.#messageOpcode === Opcode.text) {
           // RFC 7692 leaves the code open. A text message whose payload cannot be decoded holds data

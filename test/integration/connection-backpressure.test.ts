@@ -96,7 +96,7 @@ describe('outbound backpressure', () => {
     const [clientInfo, serverInfo] = await Promise.all([client.closed, server.closed]);
     assert.equal(clientInfo.code, 1013);
     assert.equal(serverInfo.code, 1013);
-    assert.equal(serverInfo.reason, 'send buffer over maxBufferedBytes');
+    assert.equal(serverInfo.reason, 'send buffer full: the peer reads too slowly');
   });
 
   test('a custom close code (1008) for the close policy', async () => {

@@ -3,12 +3,13 @@
 // so the client direction runs reduced windows as Python ships them. Our side adds no-context-takeover
 // and other windows through its own options.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { connect } from '../../src/client/connect.js';
 import type { Connection } from '../../src/connection/connection.js';
 import { parseExtensionHeader } from '../../src/protocol/extensions/extension-header.js';
 import type { PerMessageDeflateOptions } from '../../src/protocol/extensions/permessage-deflate.js';
 import { WebSocketServer } from '../../src/server/web-socket-server.js';
+import { killChildren, startServe } from '../faults/fault-harness.js';
 import { pattern, sha256 } from './harness/pattern.js';
 import { pythonWebsockets, skipUnless } from './harness/peer-availability.js';
 import { type PeerEvent, PythonPeer } from './harness/python-peer.js';
@@ -96,6 +97,37 @@ describe('interop: our server, Python websockets client, permessage-deflate', { 
       }
     });
   }
+});
+
+// Issue 10: incompressible data grows slightly when deflated, so a message of exactly --max-payload
+// random bytes arrives in a compressed frame a little larger; maxPayload bounds the inflated message.
+describe('interop: `fullduplex serve --compress --max-payload`, Python websockets client', { skip }, () => {
+  after(killChildren);
+
+  test('1,048,576 random bytes from Python (compressed) to serve --max-payload 1048576 are echoed', {
+    timeout: 60_000,
+  }, async () => {
+    const serve = await startServe(['--mode', 'echo', '--compress', '--max-payload', '1048576']);
+    const peer = new PythonPeer(['client', serve.url, '--compression', 'deflate']);
+    try {
+      assert.deepEqual((await peer.next('open')).extensions, ['permessage-deflate']);
+      peer.send({ op: 'send', type: 'binary', random: 1_048_576 });
+      const sent = await peer.next('sent');
+      const echoed = await peer.next(['message', 'closed']);
+      assert.equal(echoed.event, 'message', `closed instead of echoing: ${JSON.stringify(echoed)}`);
+      assert.equal(echoed.type, 'binary');
+      assert.equal(echoed.length, 1_048_576);
+      assert.equal(echoed.sha256, sent.sha256);
+      // One byte more is over the limit however it is compressed: 1009.
+      peer.send({ op: 'send', type: 'binary', random: 1_048_577 });
+      const closed = await peer.next('closed');
+      assert.equal(closed.code, 1009);
+    } finally {
+      await peer.stop();
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
+  });
 });
 
 interface ClientCase {

@@ -241,6 +241,45 @@ function asObject(value: WsDeflate): Exclude<WsDeflate, boolean> {
 }
 
 describe('interop: limits on the wire', () => {
+  test('1 MiB of random bytes from a ws client (compressed, so a little larger) passes maxPayload 1 MiB', {
+    timeout: 30_000,
+  }, async () => {
+    const closes: Array<{ code: number; reason: string }> = [];
+    const server = new WebSocketServer({
+      perMessageDeflate: true,
+      maxPayload: 1024 * 1024,
+      onConnection: (connection) => {
+        connection.onRawMessage((data) => connection.send(data, { binary: true }));
+        void connection.closed.then((info) => closes.push({ code: info.code, reason: info.reason }));
+      },
+    });
+    const { port } = await server.listen(0);
+    const client = new WebSocket(`ws://127.0.0.1:${port}/`, { perMessageDeflate: true, maxPayload: 0 });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('open', resolve);
+        client.once('error', reject);
+      });
+      const reply = new Promise<Buffer>((resolve, reject) => {
+        client.once('message', (data: Buffer) => resolve(data));
+        client.once('close', (code: number) => reject(new Error(`closed with ${code} instead of echoing`)));
+      });
+      const random = randomBytes(1024 * 1024);
+      client.send(random, { compress: true });
+      assert.ok((await reply).equals(random), 'echoed byte for byte');
+      // One byte more, compressed or not, is over the limit: 1009 with a plain reason.
+      const closed = new Promise<number>((resolve) => client.once('close', (code: number) => resolve(code)));
+      client.send(randomBytes(1024 * 1024 + 1), { compress: true });
+      assert.equal(await closed, 1009);
+      for (let i = 0; i < 50 && closes.length === 0; i++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(closes, [{ code: 1009, reason: 'message exceeds 1048576 bytes' }]);
+    } finally {
+      client.terminate();
+      await server.close({ timeout: 1000 });
+    }
+  });
+
   test('a compressed bomb from a ws client is stopped at maxPayload with 1009', {
     timeout: 30_000,
   }, async () => {

@@ -48,11 +48,12 @@ export class PythonPeer {
     this.#child.stdin?.write(`${JSON.stringify(command)}\n`);
   }
 
-  /** The next event named `name` (earlier events of other names stay queued). */
-  async next(name: string, timeoutMs = 20_000): Promise<PeerEvent> {
+  /** The next event named `name`, or any of the names given (earlier events of other names stay queued). */
+  async next(name: string | readonly string[], timeoutMs = 20_000): Promise<PeerEvent> {
     const deadline = Date.now() + timeoutMs;
+    const names: readonly string[] = typeof name === 'string' ? [name] : name;
     for (;;) {
-      const index = this.#events.findIndex((event) => event.event === name);
+      const index = this.#events.findIndex((event) => names.includes(event.event));
       if (index >= 0) return this.#events.splice(index, 1)[0] as PeerEvent;
       const failure = this.#events.find((event) => event.event === 'error');
       if (failure) throw new Error(`python peer error while waiting for ${name}: ${JSON.stringify(failure)}`);

@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import hashlib
 import json
+import os
 import ssl
 import sys
 import time
@@ -97,6 +98,10 @@ class Peer:
                 await connection.send(items)
             elif "size" in command:
                 await connection.send(pattern(command["size"]))
+            elif "random" in command:
+                data = os.urandom(command["random"])
+                emit("sent", **describe(data))
+                await connection.send(data)
             elif kind == "text":
                 await connection.send(command["data"])
             else:

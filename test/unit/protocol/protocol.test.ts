@@ -279,6 +279,7 @@ describe('Protocol', () => {
       const { handler, protocol } = server({ extension, maxPayload: 3 });
       protocol.receive(clientFrame({ opcode: 2, rsv1: true, payload: invert('abcd') }));
       assert.ok(handler.failure() instanceof MessageTooBigError);
+      assert.equal(handler.failure()?.message, 'message exceeds 3 bytes', 'the limit, plainly');
       assert.deepEqual(handler.output(), hex('88 02 03 f1'));
     });
 
