@@ -5,6 +5,8 @@ import { HandshakeError } from '../errors.js';
 import { HttpHeadParser, type HttpRequestHead } from '../protocol/handshake/http-head-parser.js';
 
 export interface RequestHeadCallbacks {
+  /** The first bytes arrived (once, before `onHead` or `onInvalid`, which may follow in the same turn). */
+  onStart(): void;
   /** The head is complete; the socket is paused and `rest` holds the bytes that followed it. */
   onHead(head: HttpRequestHead, rest: Buffer, text: string): void;
   /** The bytes are not a request head we accept; answer with `error.status`. */
@@ -26,7 +28,12 @@ export function readRequestHead(
     socket.pause();
     socket.off('data', onData);
   };
+  let started = false;
   const onData = (chunk: Buffer): void => {
+    if (!started) {
+      started = true;
+      callbacks.onStart();
+    }
     let parsed: ReturnType<typeof parser.push>;
     try {
       parsed = parser.push(chunk);

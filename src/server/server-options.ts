@@ -92,13 +92,34 @@ export interface WebSocketServerOptions {
   maxConnections?: number;
   /**
    * Handshakes in flight at most: sockets accepted (or handed to `handleUpgrade`) and not yet
-   * answered. Past it a new socket gets 503 with `Retry-After` at once and is closed, before any of
-   * its bytes are parsed. With `listen` and `tls`, sockets still in their TLS handshake count too, and
-   * a new TCP socket past the limit is closed at once, before any TLS work (no 503 can precede TLS).
+   * answered. When they are all taken, a newcomer takes the slot of the oldest of the least-advanced
+   * handshakes of another remote address (one that sent nothing yet before one in its TLS handshake
+   * before one part-way through its request head); that socket gets 503 with `Retry-After` (over TLS:
+   * is closed). A handshake whose request head is complete is never displaced. Only when nothing can
+   * be displaced does the newcomer get the 503, at once, before any of its bytes are parsed. With
+   * `listen` and `tls`, sockets still in their TLS handshake count too, and a new TCP socket refused
+   * is closed at once, before any TLS work (no 503 can precede TLS).
    * Default 1024: twice Node's listen backlog (511), so a reconnect storm passes in batches, while a
    * slowloris flood holds at most 1024 sockets and 8 MiB of request heads.
    */
   maxPendingHandshakes?: number;
+  /**
+   * Handshakes in flight from one remote address at most, with `listen` (TLS included); past it a new
+   * socket from that address gets 503 with `Retry-After` at once. `handleUpgrade` and `attach` are not
+   * capped by address: their http server may sit behind a proxy, where every peer has its address.
+   * Default 512, half of `maxPendingHandshakes`' default and about Node's listen backlog (511): a
+   * burst from one address that the kernel can queue at once is admitted at once, while one address
+   * flooding the server leaves the other half of the table to everyone else.
+   */
+  maxPendingHandshakesPerAddress?: number;
+  /**
+   * Milliseconds, with `listen`, within which a new socket must send its first byte (of its request
+   * head, or of its TLS handshake); past it, 408 (over TLS: closed). Default 3000: real clients send
+   * their request as soon as TCP is up, half a round trip after the accept, and 3 s is three times
+   * TCP's initial retransmission timeout (RFC 6298), so a first packet lost once still makes it; a
+   * socket that says nothing gives its slot up far sooner than `handshakeTimeout`.
+   */
+  firstByteTimeout?: number;
   /**
    * Process-wide cap (bytes) on message bytes held by this server's connections, shared by all of
    * them (a BufferBudget): outgoing bytes in their queues, and incoming bytes of messages not yet
@@ -149,7 +170,10 @@ export interface ServerStats {
   upgrades: number;
   /** Handshakes refused with an HTTP error status. */
   refused: number;
-  /** Handshakes (TLS included, with `listen`) that did not finish within handshakeTimeout. */
+  /**
+   * Handshakes (TLS included, with `listen`) that did not finish within handshakeTimeout, or sent no
+   * byte within firstByteTimeout.
+   */
   timeouts: number;
   /** Errors on sockets before they became connections (resets, TLS failures other than timeouts, ...). */
   socketErrors: number;
@@ -160,6 +184,16 @@ export interface ServerStats {
    * for a wss:// `listen`, TCP sockets closed before TLS for the same reason.
    */
   overHandshakeLimit: number;
+  /**
+   * Sockets answered 503 at once (wss://: closed before TLS) because their remote address had
+   * `maxPendingHandshakesPerAddress` handshakes in flight (also in `refused`).
+   */
+  overAddressLimit: number;
+  /**
+   * Handshakes in flight that gave their slot up to a newcomer while all `maxPendingHandshakes` were
+   * taken: answered 503 (also in `refused`), or closed if still in their TLS handshake.
+   */
+  evicted: number;
   /** Upgrades refused with 503 because the memory budget was exceeded (also in `refused`). */
   overMemoryBudget: number;
   /** Connections the server closed with 1013 to get back under its memory budget. */
@@ -180,5 +214,7 @@ export const DEFAULT_MAX_HEADER_BYTES = 8192;
 export const DEFAULT_SERVER_CLOSE_TIMEOUT = 5000;
 export const DEFAULT_MAX_CONNECTIONS = Number.POSITIVE_INFINITY;
 export const DEFAULT_MAX_PENDING_HANDSHAKES = 1024;
+export const DEFAULT_MAX_PENDING_HANDSHAKES_PER_ADDRESS = 512;
+export const DEFAULT_FIRST_BYTE_TIMEOUT = 3000;
 export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
 export const DEFAULT_RETRY_AFTER = 5;

@@ -2,7 +2,7 @@
 // Retry-After past maxConnections, past maxPendingHandshakes (before any byte is parsed) and while
 // over memoryBudget; 1013 for the connections over their own bound that hold the budget; recovery.
 import assert from 'node:assert/strict';
-import type { Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, test } from 'node:test';
 import type { Connection } from '../../src/connection/connection.js';
 import type { WebSocketServerOptions } from '../../src/server/server-options.js';
@@ -82,7 +82,8 @@ describe('maxConnections', () => {
 
 describe('maxPendingHandshakes', () => {
   test('sockets that never send a request fill the slots; the next socket is answered 503 at once and closed', async () => {
-    const { server, port } = await start({ maxPendingHandshakes: 3 });
+    // No first-byte deadline within the test: the silent sockets must keep their slots throughout.
+    const { server, port } = await start({ maxPendingHandshakes: 3, firstByteTimeout: 60_000 });
     const silent: Socket[] = [];
     for (let index = 0; index < 3; index++) {
       const socket = await openRaw(port);
@@ -127,6 +128,80 @@ describe('maxPendingHandshakes', () => {
       http.closeAllConnections();
       http.close();
     }
+  });
+});
+
+/** A raw socket from a given loopback source address (127.0.0.0/8 is all loopback on Linux). */
+function openFrom(port: number, localAddress: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', localAddress });
+    sockets.push(socket);
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+describe('admission under attack: per-address cap, eviction, first-byte deadline', () => {
+  test('maxPendingHandshakesPerAddress: one address past its cap gets 503 at once; another address is served', async () => {
+    const { server, port } = await start({ maxPendingHandshakesPerAddress: 2 });
+    await openFrom(port, '127.0.0.2');
+    await openFrom(port, '127.0.0.2');
+    await until(() => server.stats.pendingHandshakes === 2, 'two handshakes in flight');
+    const third = await openFrom(port, '127.0.0.2');
+    assertBusy(await readUntilClosed(third, 2000), /from your address \(maxPendingHandshakesPerAddress\)/);
+    assert.equal(server.stats.overAddressLimit, 1);
+    assert.equal(server.stats.overHandshakeLimit, 0);
+    await upgraded(port); // from 127.0.0.1
+    assert.throws(() => new WebSocketServer({ maxPendingHandshakesPerAddress: 0 }), {
+      code: 'ERR_INVALID_ARGUMENT',
+    });
+  });
+
+  test('a full table: the newcomer displaces the oldest silent socket of another address, which gets 503', async () => {
+    const { server, port } = await start({ maxPendingHandshakes: 3 });
+    const oldest = await openFrom(port, '127.0.0.2');
+    await until(() => server.stats.pendingHandshakes === 1, 'the first in flight');
+    const partial = await openFrom(port, '127.0.0.3');
+    partial.write('GET / HTTP/1.1\r\n'); // part of a head: more advanced than a silent socket
+    const silent = await openFrom(port, '127.0.0.3');
+    await until(() => server.stats.pendingHandshakes === 3, 'three in flight');
+    const evicted = readUntilClosed(oldest, 2000);
+
+    await upgraded(port); // from 127.0.0.1: takes the slot of `oldest`
+    assertBusy(await evicted, /maxPendingHandshakes/);
+    assert.equal(server.stats.evicted, 1);
+    // Full again with a newer silent socket: the older silent one goes first.
+    const fresh = await openFrom(port, '127.0.0.4');
+    await until(() => server.stats.pendingHandshakes === 3, 'full again');
+    const silentAnswer = readUntilClosed(silent, 2000);
+    await upgraded(port);
+    assert.equal((await silentAnswer).status, 503);
+    // Full again with partial heads only: the one that started first goes first.
+    fresh.write('GET / HTTP/1.1\r\n');
+    (await openFrom(port, '127.0.0.5')).write('GET / HTTP/1.1\r\n');
+    await until(() => server.stats.pendingHandshakes === 3, 'full of partial heads');
+    // Admitted is not yet read: give the server time to read the last socket's first bytes.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const partialAnswer = readUntilClosed(partial, 2000);
+    await upgraded(port);
+    assert.equal((await partialAnswer).status, 503);
+    assert.equal(server.stats.evicted, 3);
+    assert.equal(server.stats.upgrades, 3);
+    assert.equal(server.stats.pendingHandshakes, 2);
+  });
+
+  test('firstByteTimeout: a socket that sends nothing gets 408 well before handshakeTimeout', async () => {
+    const { server, port } = await start({ firstByteTimeout: 200, handshakeTimeout: 60_000 });
+    const silent = await openFrom(port, '127.0.0.2');
+    const speaking = await openFrom(port, '127.0.0.2');
+    speaking.write('GET / HTTP/1.1\r\n');
+    const answer = await readUntilClosed(silent, 10_000);
+    assert.equal(answer.status, 408);
+    assert.match(answer.body, /no request arrived in time/);
+    assert.equal(server.stats.timeouts, 1);
+    assert.equal(server.stats.pendingHandshakes, 1, 'the socket that spoke keeps its slot');
+    speaking.write(upgradeRequest().slice('GET / HTTP/1.1\r\n'.length));
+    assert.equal((await readHead(speaking)).answer.status, 101);
   });
 });
 

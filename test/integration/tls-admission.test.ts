@@ -3,7 +3,7 @@
 // before any TLS work, handshakeTimeout closes a TLS handshake that never ends (and bounds TLS and
 // the request head together), and the pending count returns to 0 on every path.
 import assert from 'node:assert/strict';
-import type { Socket } from 'node:net';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { afterEach, describe, test } from 'node:test';
 import { connect as connectTls } from 'node:tls';
 import { connect } from '../../src/client/connect.js';
@@ -53,6 +53,19 @@ async function rawSocket(port: number): Promise<Socket> {
   return socket;
 }
 
+/** A raw TCP socket from another loopback source address (127.0.0.0/8 is all loopback on Linux). */
+function rawSocketFrom(port: number, localAddress: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connectTcp({ port, host: '127.0.0.1', localAddress });
+    sockets.push(socket);
+    socket.once('connect', () => {
+      socket.on('error', () => {});
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
 /** Whether the server closed the socket within `limit` ms (else it is destroyed here), and bytes it got. */
 function closedByServer(socket: Socket, limit = CLOSE_WAIT): Promise<{ closed: boolean; bytes: number }> {
   return new Promise((resolve) => {
@@ -98,7 +111,11 @@ async function roundTrip(connection: Connection, text: string): Promise<string> 
 describe('maxPendingHandshakes over TLS', () => {
   test('TLS handshakes hold the slots; one more is closed before TLS; freed slots admit a client', async () => {
     // A deadline far past every wait here: any close seen below comes from admission, not a timeout.
-    const { server, port, cert } = await start({ maxPendingHandshakes: 3, handshakeTimeout: 60_000 });
+    const { server, port, cert } = await start({
+      maxPendingHandshakes: 3,
+      handshakeTimeout: 60_000,
+      firstByteTimeout: 60_000,
+    });
     const silent = [await rawSocket(port), await rawSocket(port), await rawSocket(port)];
     await until(() => server.stats.pendingHandshakes === 3, 'three TLS handshakes pending');
 
@@ -127,7 +144,11 @@ describe('maxPendingHandshakes over TLS', () => {
   });
 
   test('a finished TLS handshake moves into the request-head count once, not twice', async () => {
-    const { server, port, cert } = await start({ maxPendingHandshakes: 2, handshakeTimeout: 60_000 });
+    const { server, port, cert } = await start({
+      maxPendingHandshakes: 2,
+      handshakeTimeout: 60_000,
+      firstByteTimeout: 60_000,
+    });
     const tls = connectTls({ port, host: '127.0.0.1', servername: 'localhost', ca: cert });
     sockets.push(tls);
     tls.on('error', () => {});
@@ -154,6 +175,41 @@ describe('maxPendingHandshakes over TLS', () => {
     assert.equal(server.stats.overConnectionLimit, 1);
     assert.equal(server.stats.overHandshakeLimit, 0);
     await until(() => server.stats.pendingHandshakes === 0, 'the refused handshake is forgotten');
+  });
+});
+
+describe('eviction and the first-byte deadline over TLS', () => {
+  test('a full table: a wss client displaces the oldest silent TLS socket of another address, closed before any TLS record', async () => {
+    const { server, port, cert } = await start({
+      maxPendingHandshakes: 2,
+      handshakeTimeout: 60_000,
+      firstByteTimeout: 60_000,
+    });
+    const oldest = await rawSocketFrom(port, '127.0.0.2');
+    await until(() => server.stats.pendingHandshakes === 1, 'one TLS handshake pending');
+    await rawSocketFrom(port, '127.0.0.3');
+    await until(() => server.stats.pendingHandshakes === 2, 'two TLS handshakes pending');
+    const ended = closedByServer(oldest);
+    const client = await wssClient(port, cert);
+    const end = await ended;
+    assert.equal(end.closed, true, 'the oldest silent socket gave its slot up');
+    assert.equal(end.bytes, 0);
+    assert.equal(server.stats.evicted, 1);
+    assert.equal(server.stats.overHandshakeLimit, 0);
+    assert.equal(await roundTrip(client, 'admitted'), 'admitted');
+    await until(() => server.stats.pendingHandshakes === 1, 'the other one still pending');
+  });
+
+  test('a TCP socket that sends no byte is closed at firstByteTimeout; one that started its ClientHello is not', async () => {
+    const { server, port } = await start({ firstByteTimeout: 200, handshakeTimeout: 60_000 });
+    const silent = await rawSocket(port);
+    const partial = await rawSocket(port);
+    partial.write(PARTIAL_CLIENT_HELLO);
+    assert.equal((await closedByServer(silent)).closed, true);
+    assert.equal(server.stats.timeouts, 1);
+    assert.equal(server.stats.socketErrors, 0);
+    await until(() => server.stats.pendingHandshakes === 1, 'the socket that spoke keeps its slot');
+    assert.equal(partial.destroyed, false);
   });
 });
 
@@ -217,7 +273,7 @@ describe('the TLS handshake count', () => {
   });
 
   test('close() drops sockets in their TLS handshake', async () => {
-    const { server, port } = await start({ handshakeTimeout: 60_000 });
+    const { server, port } = await start({ handshakeTimeout: 60_000, firstByteTimeout: 60_000 });
     const silent = await rawSocket(port);
     await until(() => server.stats.pendingHandshakes === 1, 'one TLS handshake pending');
     const ended = closedByServer(silent);

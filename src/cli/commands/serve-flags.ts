@@ -1,9 +1,11 @@
 import { DEFAULT_CLOSE_TIMEOUT, DEFAULT_MAX_BUFFERED_BYTES } from '../../connection/connection-options.js';
 import { DEFAULT_MAX_PAYLOAD } from '../../protocol/protocol.js';
 import {
+  DEFAULT_FIRST_BYTE_TIMEOUT,
   DEFAULT_HANDSHAKE_TIMEOUT,
   DEFAULT_MAX_HEADER_BYTES,
   DEFAULT_MAX_PENDING_HANDSHAKES,
+  DEFAULT_MAX_PENDING_HANDSHAKES_PER_ADDRESS,
   DEFAULT_MEMORY_BUDGET,
 } from '../../server/server-options.js';
 import type { FlagTable } from '../flags.js';
@@ -66,6 +68,13 @@ export const serveFlags = {
     default: DEFAULT_HANDSHAKE_TIMEOUT,
     help: 'time from accept to the 101 response',
   },
+  'first-byte-timeout': {
+    type: 'integer',
+    placeholder: 'MS',
+    default: DEFAULT_FIRST_BYTE_TIMEOUT,
+    min: 1,
+    help: 'time a new socket has to send its first byte; past it, 408 and closed',
+  },
   'close-timeout': {
     type: 'integer',
     placeholder: 'MS',
@@ -100,7 +109,13 @@ export const serveFlags = {
     type: 'integer',
     placeholder: 'N',
     default: DEFAULT_MAX_PENDING_HANDSHAKES,
-    help: 'handshakes in progress at most; past it new sockets get 503 with Retry-After at once (0 = no limit)',
+    help: 'handshakes in progress at most; when all are taken, a newcomer displaces the oldest least-advanced handshake of another address (503 to it), else gets 503 with Retry-After at once (0 = no limit)',
+  },
+  'max-pending-handshakes-per-address': {
+    type: 'integer',
+    placeholder: 'N',
+    default: DEFAULT_MAX_PENDING_HANDSHAKES_PER_ADDRESS,
+    help: 'handshakes in progress from one client address at most; past it its new sockets get 503 with Retry-After at once (0 = no limit; behind a TCP proxy every client has its address)',
   },
   'memory-budget': {
     type: 'integer',

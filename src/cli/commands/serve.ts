@@ -36,6 +36,7 @@ async function serve(flags: ParsedFlags): Promise<number> {
   const tls = await readTlsFiles(flags);
   const maxConnections = integerFlag(flags, 'max-connections');
   const maxPendingHandshakes = integerFlag(flags, 'max-pending-handshakes');
+  const maxPerAddress = integerFlag(flags, 'max-pending-handshakes-per-address');
   const pingInterval = integerFlag(flags, 'ping-interval');
   const shutdownTimeout = integerFlag(flags, 'shutdown-timeout');
 
@@ -46,10 +47,12 @@ async function serve(flags: ParsedFlags): Promise<number> {
     perMessageDeflate: flags.compress === true ? { serverNoContextTakeover: true } : false,
     maxPayload: integerFlag(flags, 'max-payload'),
     handshakeTimeout: integerFlag(flags, 'handshake-timeout'),
+    firstByteTimeout: integerFlag(flags, 'first-byte-timeout'),
     maxHeaderBytes: integerFlag(flags, 'max-header-bytes'),
     // 0 means no limit; past a limit the server answers 503 with Retry-After.
     maxConnections: maxConnections > 0 ? maxConnections : Number.POSITIVE_INFINITY,
     maxPendingHandshakes: maxPendingHandshakes > 0 ? maxPendingHandshakes : Number.POSITIVE_INFINITY,
+    maxPendingHandshakesPerAddress: maxPerAddress > 0 ? maxPerAddress : Number.POSITIVE_INFINITY,
     memoryBudget: integerFlag(flags, 'memory-budget'),
     ...(tls ? { tls } : {}),
     connection: {

@@ -1,0 +1,204 @@
+// The server's pending-handshake table: which sockets hold one of its handshake slots, until when, and
+// which one gives its slot up when the table is full. No sockets here: an entry carries whatever the
+// server needs (T), time comes from a Clock, and the server is told when an entry expired or was
+// evicted, and answers or closes that socket itself.
+import type { Clock } from '../connection/clock.js';
+import { nodeClock } from '../node/clock.js';
+
+/**
+ * How far a pending handshake got, least advanced first: no byte yet, in its TLS handshake (wss://),
+ * part of its request head, the whole head (now waiting on the hooks and the 101).
+ */
+export type HandshakePhase = 'silent' | 'tls' | 'head' | 'negotiating';
+
+/** Why a newcomer was not admitted. */
+export type AdmissionRefusal = 'table-full' | 'address-full';
+
+export interface AdmissionLimits {
+  /** Entries at most (Infinity for none). */
+  readonly maxPending: number;
+  /** Entries of one remote address at most (Infinity for none); entries without an address are not capped. */
+  readonly maxPerAddress: number;
+  /** Milliseconds from admission to the end of the handshake (the default time left of `admit`). */
+  readonly timeout: number;
+  /** Milliseconds from admission within which a peer must send its first byte. */
+  readonly firstByteTimeout: number;
+}
+
+/** What the table tells its owner. The entry has already left the table when these are called. */
+export interface AdmissionEvents<T> {
+  /** A deadline passed: the first-byte deadline (`firstByte`) or the handshake's own. */
+  expired(holder: T, phase: HandshakePhase, firstByte: boolean): void;
+  /** The entry gave its slot up to a newcomer. */
+  evicted(holder: T, phase: HandshakePhase): void;
+  /** Whether a peer in its TLS handshake has sent a byte yet (only the socket under TLS knows). */
+  heard(holder: T): boolean;
+}
+
+/** One pending handshake: a slot in the table. */
+export class PendingEntry<T> {
+  readonly holder: T;
+  readonly address: string | undefined;
+  phase: HandshakePhase;
+  /** Clock time by which the whole handshake must be done. */
+  readonly deadline: number;
+  /** Clock time by which a silent peer must have sent a byte (Infinity when that check is past). */
+  firstByteDeadline: number;
+  timer: unknown;
+  /** Set once the entry left the table (released, expired, evicted or cleared). */
+  gone = false;
+
+  constructor(holder: T, address: string | undefined, phase: HandshakePhase, deadline: number) {
+    this.holder = holder;
+    this.address = address;
+    this.phase = phase;
+    this.deadline = deadline;
+    this.firstByteDeadline = Number.POSITIVE_INFINITY;
+  }
+}
+
+/** Phases whose entries may be evicted, in eviction order: the least advanced first. */
+const EVICTABLE = ['silent', 'tls', 'head'] as const;
+
+/**
+ * The pending-handshake table. Admission: a newcomer is refused when its address already holds
+ * `maxPerAddress` entries; when all `maxPending` slots are taken, it takes the slot of the oldest of
+ * the least-advanced entries of *another* address (silent before TLS before a partial head; an entry
+ * whose head is complete is never evicted), and is refused only if there is none. So neither one
+ * address nor many can keep the table full against newcomers, while sockets of one address never
+ * displace each other. Deadlines: a silent or TLS entry must send a byte within `firstByteTimeout`,
+ * and every entry must finish within its time left.
+ */
+export class AdmissionTable<T> {
+  readonly #limits: AdmissionLimits;
+  readonly #events: AdmissionEvents<T>;
+  readonly #clock: Clock;
+  /** Entries by phase, each in the order they entered that phase (oldest first). */
+  readonly #byPhase: Record<HandshakePhase, Set<PendingEntry<T>>> = {
+    silent: new Set(),
+    tls: new Set(),
+    head: new Set(),
+    negotiating: new Set(),
+  };
+  readonly #perAddress = new Map<string, number>();
+
+  constructor(limits: AdmissionLimits, events: AdmissionEvents<T>, clock: Clock = nodeClock) {
+    this.#limits = limits;
+    this.#events = events;
+    this.#clock = clock;
+  }
+
+  /** Entries holding a slot now. */
+  get size(): number {
+    const phases = this.#byPhase;
+    return phases.silent.size + phases.tls.size + phases.head.size + phases.negotiating.size;
+  }
+
+  /** Entries of one remote address now. */
+  countOf(address: string): number {
+    return this.#perAddress.get(address) ?? 0;
+  }
+
+  /**
+   * Admits a newcomer in `phase`, evicting another entry if the table is full (the evicted entry's
+   * `evicted` event runs before this returns), or says why it is refused. `timeLeft` defaults to the
+   * table's timeout (a TLS socket moving on keeps its own entry instead: see `advance`).
+   */
+  admit(
+    holder: T,
+    address: string | undefined,
+    phase: HandshakePhase,
+    timeLeft = this.#limits.timeout,
+  ): PendingEntry<T> | AdmissionRefusal {
+    const limits = this.#limits;
+    if (address !== undefined && this.countOf(address) >= limits.maxPerAddress) return 'address-full';
+    if (this.size >= limits.maxPending) {
+      const victim = this.#victimFor(address);
+      if (victim === undefined) return 'table-full';
+      this.#remove(victim);
+      this.#events.evicted(victim.holder, victim.phase);
+    }
+    const now = this.#clock.now();
+    const entry = new PendingEntry(holder, address, phase, now + timeLeft);
+    if ((phase === 'silent' || phase === 'tls') && limits.firstByteTimeout < timeLeft) {
+      entry.firstByteDeadline = now + limits.firstByteTimeout;
+    }
+    this.#byPhase[phase].add(entry);
+    if (address !== undefined) this.#perAddress.set(address, this.countOf(address) + 1);
+    this.#arm(entry);
+    return entry;
+  }
+
+  /** The entry got further (e.g. its first byte arrived, or its head is complete). Never backwards. */
+  advance(entry: PendingEntry<T>, phase: HandshakePhase): void {
+    if (entry.gone || entry.phase === phase) return;
+    this.#byPhase[entry.phase].delete(entry);
+    entry.phase = phase;
+    this.#byPhase[phase].add(entry);
+  }
+
+  /** The handshake ended (answered, handed on, or its socket closed): its slot is free. */
+  leave(entry: PendingEntry<T>): void {
+    if (entry.gone) return;
+    this.#remove(entry);
+  }
+
+  /** Shutdown: empties the table without events and returns every holder, for the owner to close. */
+  clear(): T[] {
+    const holders: T[] = [];
+    for (const entries of Object.values(this.#byPhase)) {
+      for (const entry of [...entries]) {
+        holders.push(entry.holder);
+        this.#remove(entry);
+      }
+    }
+    return holders;
+  }
+
+  /** The oldest of the least-advanced entries whose address differs from the newcomer's. */
+  #victimFor(address: string | undefined): PendingEntry<T> | undefined {
+    for (const phase of EVICTABLE) {
+      for (const entry of this.#byPhase[phase]) {
+        if (address === undefined || entry.address !== address) return entry;
+      }
+    }
+    return undefined;
+  }
+
+  #remove(entry: PendingEntry<T>): void {
+    this.#byPhase[entry.phase].delete(entry);
+    entry.gone = true;
+    this.#clock.clearTimeout(entry.timer);
+    entry.timer = undefined;
+    const address = entry.address;
+    if (address === undefined) return;
+    const left = this.countOf(address) - 1;
+    if (left > 0) this.#perAddress.set(address, left);
+    else this.#perAddress.delete(address);
+  }
+
+  /** One timer per entry, at its next deadline. */
+  #arm(entry: PendingEntry<T>): void {
+    const at = Math.min(entry.firstByteDeadline, entry.deadline);
+    entry.timer = this.#clock.setTimeout(() => this.#due(entry), Math.max(0, at - this.#clock.now()));
+  }
+
+  #due(entry: PendingEntry<T>): void {
+    entry.timer = undefined;
+    if (entry.gone) return;
+    const now = this.#clock.now();
+    if (now < entry.deadline) {
+      // The first-byte deadline: past it only a peer that has said nothing at all is cut off.
+      entry.firstByteDeadline = Number.POSITIVE_INFINITY;
+      const quiet = entry.phase === 'silent' || (entry.phase === 'tls' && !this.#events.heard(entry.holder));
+      if (!quiet) {
+        this.#arm(entry);
+        return;
+      }
+    }
+    const phase = entry.phase;
+    const firstByte = now < entry.deadline;
+    this.#remove(entry);
+    this.#events.expired(entry.holder, phase, firstByte);
+  }
+}
