@@ -7,7 +7,6 @@ import type { TLSSocket } from 'node:tls';
 import { deliverError, isThenable } from '../callback-errors.js';
 import type { BufferBudget } from '../connection/buffer-budget.js';
 import { Connection, shedConnection, watchClosed } from '../connection/connection.js';
-import type { ConnectionOptions } from '../connection/connection-options.js';
 import { HandshakeError } from '../errors.js';
 import { nodeSha1 } from '../node/crypto.js';
 import { SocketTransport } from '../node/socket-transport.js';
@@ -17,6 +16,7 @@ import {
   type HandshakePhase,
   type PendingEntry,
 } from './admission-table.js';
+import { ConnectionAdmission } from './connection-admission.js';
 import { answerAndClose, type BusyAnswers, busyAnswers } from './handshake-answers.js';
 import { errorResponse, type NegotiableRequest, negotiateUpgrade } from './negotiate-upgrade.js';
 import { RetainedRequest } from './retained-request.js';
@@ -59,7 +59,7 @@ export class ServerHandshakes {
   readonly #connections: Set<Connection>;
   readonly #table: AdmissionTable<PendingHandshake>;
   readonly #busy: BusyAnswers;
-  #sharedConnectionOptions: ConnectionOptions | undefined;
+  readonly #connectionAdmission: ConnectionAdmission;
   /** wss:// sockets of `listen` still in their TLS handshake (made by the first TLS listen). */
   #tls: TlsHandshakes<PendingHandshake> | undefined;
   /** False once the server started closing: every newcomer is turned away. */
@@ -80,6 +80,7 @@ export class ServerHandshakes {
       heard: (pending) => (pending.socket as Socket).bytesRead > 0,
     });
     this.#busy = busyAnswers(settings.retryAfter);
+    this.#connectionAdmission = new ConnectionAdmission(settings, stats, connections, this.#busy);
   }
 
   /** Handshakes holding a slot: sockets in their TLS handshake, and sockets not yet answered. */
@@ -184,7 +185,7 @@ export class ServerHandshakes {
     headText?: string,
   ): Promise<Connection | undefined> {
     // Checked before the hooks run (cheap refusal) and again before the 101 (hooks may be async).
-    const busy = this.#admission();
+    const busy = this.#connectionAdmission.check();
     if (busy !== undefined) {
       this.refuse(pending, busy);
       return undefined;
@@ -207,7 +208,7 @@ export class ServerHandshakes {
       this.refuse(pending, decision.response);
       return undefined;
     }
-    const stillBusy = this.#admission();
+    const stillBusy = this.#connectionAdmission.check();
     if (stillBusy !== undefined) {
       decision.extension?.dispose();
       this.refuse(pending, stillBusy);
@@ -219,7 +220,7 @@ export class ServerHandshakes {
       socket.write(decision.response, 'latin1');
       const transport = new SocketTransport(socket as Socket);
       connection = new Connection(transport, {
-        ...this.#connectionOptions(),
+        ...this.#connectionAdmission.connectionOptions(),
         protocol: decision.protocol,
         extensions: decision.extensions,
         extension: decision.extension,
@@ -392,40 +393,6 @@ export class ServerHandshakes {
     this.#countRefusal(why);
     socket.on('error', () => socket.destroy());
     answerAndClose(socket, response, TURN_AWAY_LINGER);
-  }
-
-  /** What every connection of this server shares, merged once (the first upgrade) rather than per upgrade. */
-  #connectionOptions(): ConnectionOptions {
-    this.#sharedConnectionOptions ??= {
-      ...this.#options.connection,
-      ...(this.#options.maxPayload === undefined ? {} : { maxPayload: this.#options.maxPayload }),
-      budget: this.#settings.budget,
-      role: 'server',
-    };
-    return this.#sharedConnectionOptions;
-  }
-
-  /**
-   * Admission of a connection: the 503 answer when a new connection must wait, or undefined to go on.
-   * Over the memory budget, the connections over their own bound are shed first (1013); only if that
-   * does not bring the total under the budget is the upgrade refused.
-   */
-  #admission(): string | undefined {
-    const stats = this.#stats;
-    if (this.#connections.size >= this.#settings.maxConnections) {
-      stats.overConnectionLimit++;
-      return this.#busy.connections;
-    }
-    const budget = this.#settings.budget;
-    if (budget?.exceeded) {
-      const own = this.#settings.ownBudget;
-      if (own !== null) stats.shedForMemory += own.shedOverBound(this.#connections);
-      if (budget.exceeded) {
-        stats.overMemoryBudget++;
-        return this.#busy.memory;
-      }
-    }
-    return undefined;
   }
 }
 
