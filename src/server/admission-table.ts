@@ -40,6 +40,8 @@ export class PendingEntry<T> {
   readonly holder: T;
   readonly address: string | undefined;
   phase: HandshakePhase;
+  /** Clock time of admission. */
+  readonly since: number;
   /** Clock time by which the whole handshake must be done. */
   readonly deadline: number;
   /** Clock time by which a silent peer must have sent a byte (Infinity when that check is past). */
@@ -48,23 +50,49 @@ export class PendingEntry<T> {
   /** Set once the entry left the table (released, expired, evicted or cleared). */
   gone = false;
 
-  constructor(holder: T, address: string | undefined, phase: HandshakePhase, deadline: number) {
+  constructor(
+    holder: T,
+    address: string | undefined,
+    phase: HandshakePhase,
+    since: number,
+    deadline: number,
+  ) {
     this.holder = holder;
     this.address = address;
     this.phase = phase;
+    this.since = since;
     this.deadline = deadline;
     this.firstByteDeadline = Number.POSITIVE_INFINITY;
   }
 }
 
-/** Phases whose entries may be evicted, in eviction order: the least advanced first. */
-const EVICTABLE = ['silent', 'tls', 'head'] as const;
+/**
+ * Milliseconds during which a silent (or TLS) socket counts as just arrived rather than as slow: a
+ * real client's first bytes follow the accept at once (they travel with or right after TCP's last
+ * ACK), but the server reads them a turn of its event loop later, maybe a slow one, and TLS takes a
+ * few round trips. Meanwhile a newcomer must not be the first to make way for the next newcomer (an
+ * attacker reconnecting at once would evict it before its request is read): it is evicted only after
+ * every older handshake that is not itself just arrived, partial heads included.
+ */
+export const NEWCOMER_GRACE = 1000;
+
+/** The first (oldest) entry of a phase whose address differs from `address` (undefined: any). */
+function firstOfAnother<T>(
+  entries: Set<PendingEntry<T>>,
+  address: string | undefined,
+): PendingEntry<T> | undefined {
+  for (const entry of entries) {
+    if (address === undefined || entry.address !== address) return entry;
+  }
+  return undefined;
+}
 
 /**
  * The pending-handshake table. Admission: a newcomer is refused when its address already holds
  * `maxPerAddress` entries; when all `maxPending` slots are taken, it takes the slot of the oldest of
- * the least-advanced entries of *another* address (silent before TLS before a partial head; an entry
- * whose head is complete is never evicted), and is refused only if there is none. So neither one
+ * the least-advanced entries of *another* address (silent, then in TLS, each once a second old, then
+ * part-way through its head, then the newcomers of the last second; an entry whose head is complete
+ * is never evicted), and is refused only if there is none. So neither one
  * address nor many can keep the table full against newcomers, while sockets of one address never
  * displace each other. Deadlines: a silent or TLS entry must send a byte within `firstByteTimeout`,
  * and every entry must finish within its time left.
@@ -119,7 +147,7 @@ export class AdmissionTable<T> {
       this.#events.evicted(victim.holder, victim.phase);
     }
     const now = this.#clock.now();
-    const entry = new PendingEntry(holder, address, phase, now + timeLeft);
+    const entry = new PendingEntry(holder, address, phase, now, now + timeLeft);
     if ((phase === 'silent' || phase === 'tls') && limits.firstByteTimeout < timeLeft) {
       entry.firstByteDeadline = now + limits.firstByteTimeout;
     }
@@ -155,14 +183,18 @@ export class AdmissionTable<T> {
     return holders;
   }
 
-  /** The oldest of the least-advanced entries whose address differs from the newcomer's. */
+  /**
+   * The oldest of the least-advanced entries whose address differs from the newcomer's: silent, then
+   * in TLS (each only once past NEWCOMER_GRACE), then part-way through its head, then the newcomers.
+   */
   #victimFor(address: string | undefined): PendingEntry<T> | undefined {
-    for (const phase of EVICTABLE) {
-      for (const entry of this.#byPhase[phase]) {
-        if (address === undefined || entry.address !== address) return entry;
-      }
-    }
-    return undefined;
+    const phases = this.#byPhase;
+    const arrivedBefore = this.#clock.now() - NEWCOMER_GRACE;
+    const silent = firstOfAnother(phases.silent, address);
+    if (silent !== undefined && silent.since <= arrivedBefore) return silent;
+    const tls = firstOfAnother(phases.tls, address);
+    if (tls !== undefined && tls.since <= arrivedBefore) return tls;
+    return firstOfAnother(phases.head, address) ?? silent ?? tls;
   }
 
   #remove(entry: PendingEntry<T>): void {

@@ -103,4 +103,8 @@ describe('issue 10.5: honest handshakes under admission attacks (serve, default 
   test('a 200-socket slowloris (one request byte a second), reopened as soon as closed', async () => {
     await underAttack('slowloris', 200, '127.0.0.2');
   });
+
+  test('a 1,024-socket slowloris spread over 64 addresses: partial heads fill the table', async () => {
+    await underAttack('slowloris', 1024, '127.0.0.2+64');
+  });
 });

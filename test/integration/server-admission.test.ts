@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, test } from 'node:test';
 import type { Connection } from '../../src/connection/connection.js';
+import { NEWCOMER_GRACE } from '../../src/server/admission-table.js';
 import type { WebSocketServerOptions } from '../../src/server/server-options.js';
 import { WebSocketServer } from '../../src/server/web-socket-server.js';
 import { openRaw, rawRequest, readHead, readUntilClosed, upgradeRequest } from '../helpers/raw-http.js';
@@ -157,7 +158,7 @@ describe('admission under attack: per-address cap, eviction, first-byte deadline
     });
   });
 
-  test('a full table: the newcomer displaces the oldest silent socket of another address, which gets 503', async () => {
+  test('a full table: the newcomer displaces the oldest silent socket of another address (503), then a partial head before a newcomer', async () => {
     const { server, port } = await start({ maxPendingHandshakes: 3 });
     const oldest = await openFrom(port, '127.0.0.2');
     await until(() => server.stats.pendingHandshakes === 1, 'the first in flight');
@@ -165,26 +166,26 @@ describe('admission under attack: per-address cap, eviction, first-byte deadline
     partial.write('GET / HTTP/1.1\r\n'); // part of a head: more advanced than a silent socket
     const silent = await openFrom(port, '127.0.0.3');
     await until(() => server.stats.pendingHandshakes === 3, 'three in flight');
+    // Past the grace of a second, a silent socket is no longer a newcomer: it goes first.
+    await new Promise((resolve) => setTimeout(resolve, NEWCOMER_GRACE + 100));
     const evicted = readUntilClosed(oldest, 2000);
-
     await upgraded(port); // from 127.0.0.1: takes the slot of `oldest`
     assertBusy(await evicted, /maxPendingHandshakes/);
     assert.equal(server.stats.evicted, 1);
-    // Full again with a newer silent socket: the older silent one goes first.
+
+    // Full again with a newcomer: the older silent socket goes first.
     const fresh = await openFrom(port, '127.0.0.4');
     await until(() => server.stats.pendingHandshakes === 3, 'full again');
     const silentAnswer = readUntilClosed(silent, 2000);
     await upgraded(port);
     assert.equal((await silentAnswer).status, 503);
-    // Full again with partial heads only: the one that started first goes first.
-    fresh.write('GET / HTTP/1.1\r\n');
-    (await openFrom(port, '127.0.0.5')).write('GET / HTTP/1.1\r\n');
-    await until(() => server.stats.pendingHandshakes === 3, 'full of partial heads');
-    // Admitted is not yet read: give the server time to read the last socket's first bytes.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Full again with two newcomers and the partial head: the partial head goes before a newcomer.
+    await openFrom(port, '127.0.0.5');
+    await until(() => server.stats.pendingHandshakes === 3, 'full with a partial head and two newcomers');
     const partialAnswer = readUntilClosed(partial, 2000);
     await upgraded(port);
     assert.equal((await partialAnswer).status, 503);
+    assert.equal(fresh.destroyed, false);
     assert.equal(server.stats.evicted, 3);
     assert.equal(server.stats.upgrades, 3);
     assert.equal(server.stats.pendingHandshakes, 2);

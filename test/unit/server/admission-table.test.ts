@@ -7,6 +7,7 @@ import {
   type AdmissionLimits,
   AdmissionTable,
   type HandshakePhase,
+  NEWCOMER_GRACE,
   type PendingEntry,
 } from '../../../src/server/admission-table.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
@@ -98,29 +99,48 @@ describe('AdmissionTable: eviction when full', () => {
   });
 
   test('least advanced first: silent, then TLS, then a partial head; a complete head is never evicted', () => {
-    const { happened, table, admit } = setUp({ maxPending: 4, maxPerAddress: 100 });
+    const { clock, happened, table, admit } = setUp({ maxPending: 4, maxPerAddress: 100 });
     const head = entryOf(admit('head', '10.0.0.1'));
     table.advance(head, 'head');
     entryOf(admit('tls', '10.0.0.2', 'tls'));
     const done = entryOf(admit('done', '10.0.0.3'));
     table.advance(done, 'negotiating');
     entryOf(admit('silent', '10.0.0.4'));
+    clock.advance(NEWCOMER_GRACE); // none of them just arrived any more
 
     entryOf(admit('n1', '127.0.0.1'));
-    entryOf(admit('n2', '127.0.0.2'));
-    entryOf(admit('n3', '127.0.0.3'));
-    assert.deepEqual(happened.evicted, [
-      ['silent', 'silent'],
-      ['n1', 'silent'],
-      ['n2', 'silent'],
-    ]);
-    // Now: tls, head, done and n3. Make n3 advance: the TLS entry is the least advanced.
-    table.advance(entryOf(table.admit('n4', '127.0.0.4', 'negotiating')), 'negotiating');
-    assert.deepEqual(happened.evicted.at(-1), ['n3', 'silent']);
-    entryOf(admit('n5', '127.0.0.5'));
+    assert.deepEqual(happened.evicted, [['silent', 'silent']]);
+    table.advance(entryOf(table.admit('n2', '127.0.0.2', 'negotiating')), 'negotiating');
     assert.deepEqual(happened.evicted.at(-1), ['tls', 'tls']);
-    entryOf(admit('n6', '127.0.0.6'));
-    assert.deepEqual(happened.evicted.at(-1), ['n5', 'silent']);
+    table.advance(entryOf(table.admit('n3', '127.0.0.3', 'negotiating')), 'negotiating');
+    assert.deepEqual(happened.evicted.at(-1), ['head', 'head']);
+    // Left: done, n2, n3 (complete heads) and n1, silent but just arrived: the last one evictable.
+    entryOf(admit('n4', '127.0.0.4'));
+    assert.deepEqual(happened.evicted.at(-1), ['n1', 'silent']);
+    const n4 = table.admit('n5', '127.0.0.5', 'negotiating');
+    assert.equal(happened.evicted.at(-1)?.[0], 'n4');
+    entryOf(n4);
+    assert.equal(admit('n6', '127.0.0.6'), 'table-full', 'only complete heads are left');
+    assert.equal(happened.evicted.length, 5);
+  });
+
+  test('a newcomer of the last second is evicted after partial heads: an attacker reconnecting at once cannot displace it', () => {
+    const { clock, happened, table, admit } = setUp({ maxPending: 3, maxPerAddress: 100 });
+    for (const name of ['s1', 's2', 's3']) {
+      const slow = entryOf(admit(name, `10.0.0.${name}`));
+      table.advance(slow, 'head'); // a slowloris: one byte, then nothing for a while
+      clock.advance(10);
+    }
+    const honest = entryOf(admit('honest', '127.0.0.1'));
+    assert.deepEqual(happened.evicted, [['s1', 'head']]);
+    // s1 reconnects at once (silent again, and just arrived): it evicts s2, not the honest newcomer.
+    entryOf(admit('s1 again', '10.0.0.s1'));
+    assert.deepEqual(happened.evicted.at(-1), ['s2', 'head']);
+    assert.equal(honest.gone, false);
+    // Once a second old and still silent, the honest one is fair game again (before s3's partial head).
+    clock.advance(NEWCOMER_GRACE);
+    entryOf(admit('late', '10.0.0.9'));
+    assert.deepEqual(happened.evicted.at(-1), ['honest', 'silent']);
   });
 
   test('a partial head is evicted before a complete one, and when only complete heads remain the newcomer is refused', () => {
