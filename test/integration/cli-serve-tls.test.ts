@@ -1,6 +1,6 @@
 // `fullduplex serve --tls-cert/--tls-key`: wss:// (and https:// for --page) from PEM files.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,12 @@ describe('fullduplex serve --tls-cert --tls-key', () => {
     await writeFile(join(dir, 'cert.pem'), certificate.cert);
     await writeFile(join(dir, 'key.pem'), certificate.key);
   });
-  after(() => rm(dir, { recursive: true, force: true }));
+  // Whatever happens in a test, no serve process outlives this file.
+  const children = new Set<ChildProcess>();
+  after(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+  });
 
   for (const page of [false, true]) {
     test(`serves wss://${page ? ' and the page over https:// (--page)' : ''}; a client trusting the certificate gets its echo`, async () => {
@@ -34,6 +39,7 @@ describe('fullduplex serve --tls-cert --tls-key', () => {
         join(dir, 'key.pem'),
       ];
       const child = spawn(process.execPath, [bin, ...args, ...(page ? ['--page'] : [])]);
+      children.add(child);
       try {
         // An iterator buffers the lines: two lines in one chunk come as two 'line' events in one
         // turn, and a second once(lines, 'line') would miss the second and wait forever.
