@@ -4,11 +4,18 @@ import type { Connection } from '../connection/connection.js';
 import type { ConnectionOptions } from '../connection/connection-options.js';
 import type { PerMessageDeflateOptions } from '../protocol/extensions/permessage-deflate.js';
 
-/** The upgrade request as the hooks see it. Header names are lower-case, repeated fields joined by ", ". */
+/** The upgrade request as the hooks see it. */
 export interface HandshakeRequest {
   readonly method: string;
   /** The request-target as sent, e.g. `/chat?room=1`. */
   readonly url: string;
+  /**
+   * By lower-case name. A field sent more than once is one string joined by ", " (RFC 9110 5.3),
+   * except `set-cookie`, which cannot be joined and is a `string[]`; absent fields are `undefined`.
+   * Through `attach` and `handleUpgrade` this is Node's `IncomingMessage.headers`, which follows the
+   * same rules but keeps only the first of a repeated singleton field (Host, Authorization,
+   * User-Agent...) and joins `cookie` with "; ".
+   */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;

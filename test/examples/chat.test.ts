@@ -7,6 +7,7 @@ import { chromium, skipUnless } from '../interop/harness/peer-availability.js';
 import { launchChromium } from './harness/chromium-browser.js';
 import { type ExampleProcess, startExample } from './harness/example-process.js';
 import { type Json, JsonPeer } from './harness/json-peer.js';
+import { collectPageProblems } from './harness/page-problems.js';
 
 const HISTORY = 3;
 const ofType =
@@ -188,5 +189,53 @@ describe('examples/chat in Chromium', () => {
     const code = await server.stop();
     assert.equal(code, 0);
     await page.locator('#status[data-state="closed"]', { hasText: '1001' }).waitFor({ timeout: 10_000 });
+  });
+});
+
+describe('examples/chat in Chromium: joining', () => {
+  const skip = skipUnless(chromium());
+  let server: ExampleProcess | undefined;
+  let browser: Browser | undefined;
+  let peer: JsonPeer | undefined;
+
+  after(async () => {
+    peer?.terminate();
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('a taken nickname: the status says why and the form stays; once joined the form hides; Leave brings it back', {
+    skip,
+  }, async () => {
+    server = await startExample('chat');
+    peer = await JsonPeer.open(`${server.ws}/room/garden`);
+    peer.send({ type: 'join', nick: 'rose' });
+    await peer.next(ofType('welcome'));
+
+    browser = await launchChromium();
+    const page = await browser.newPage();
+    const problems = collectPageProblems(page);
+    await page.goto(`${server.base}room/garden`);
+    await page.fill('#nick', 'rose');
+    await page.click('#join button[type="submit"]');
+    await page
+      .locator('#status[data-state="refused"]', { hasText: 'not joined: rose is already in garden' })
+      .waitFor({ timeout: 10_000 });
+    assert.equal(await page.isVisible('#join'), true, 'the join form stays for another try');
+    assert.equal(await page.isVisible('#composer'), false);
+
+    await page.fill('#nick', 'lily');
+    await page.click('#join button[type="submit"]');
+    await page
+      .locator('#status[data-state="open"]', { hasText: 'lily in #garden' })
+      .waitFor({ timeout: 10_000 });
+    await page.locator('#join').waitFor({ state: 'hidden', timeout: 10_000 });
+    assert.equal(await page.isVisible('#composer'), true);
+
+    await page.click('#leave');
+    await page.locator('#status[data-state="closed"]').waitFor({ timeout: 10_000 });
+    await page.locator('#join').waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(await page.isVisible('#composer'), false);
+    assert.deepEqual(problems, []);
   });
 });

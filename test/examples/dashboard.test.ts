@@ -8,6 +8,7 @@ import { chromium, skipUnless } from '../interop/harness/peer-availability.js';
 import { launchChromium } from './harness/chromium-browser.js';
 import { type ExampleProcess, startExample } from './harness/example-process.js';
 import { type Json, JsonPeer } from './harness/json-peer.js';
+import { collectPageProblems } from './harness/page-problems.js';
 
 interface ConnectionStats {
   id: number;
@@ -171,6 +172,20 @@ describe('examples/dashboard in Chromium', () => {
     server = await startExample('dashboard');
     browser = await launchChromium();
     const page = await browser.newPage();
+    const problems = collectPageProblems(page);
+    // Every flash, recorded when the page starts it: its colour and the change column beside it.
+    // (A script string: the tests compile without the DOM types.)
+    await page.addInitScript({
+      content: `
+        window.flashes = [];
+        const animate = Element.prototype.animate;
+        Element.prototype.animate = function (keyframes, options) {
+          const first = Array.isArray(keyframes) ? keyframes[0] : undefined;
+          const change = this.querySelector('.change')?.textContent ?? '';
+          window.flashes.push({ color: String(first?.backgroundColor ?? ''), change });
+          return animate.call(this, keyframes, options);
+        };`,
+    });
     await page.goto(server.base);
     await page.locator('#status[data-state="open"]').waitFor({ timeout: 10_000 });
     await page.locator('#quotes tbody tr').nth(19).waitFor({ timeout: 10_000 });
@@ -180,6 +195,15 @@ describe('examples/dashboard in Chromium', () => {
     assert.match(first ?? '', /^\d+\.\d\d$/);
     // The counter ticks once a second; the ticker sends ~40 updates/s.
     await page.locator('#rate', { hasText: /^[1-9]\d* updates\/s$/ }).waitFor({ timeout: 10_000 });
+
+    // A green flash sits beside a rising change (+), a red one beside a falling change (-).
+    await page.waitForFunction('window.flashes.length >= 30', null, { timeout: 10_000 });
+    const flashes = (await page.evaluate('window.flashes')) as Array<{ color: string; change: string }>;
+    const contradictions = flashes.filter(
+      ({ color, change }) =>
+        (color === '#1a9a4a55') !== change.startsWith('+') || !/^#(1a9a4a|d0343a)55$/.test(color),
+    );
+    assert.deepEqual(contradictions, [], `${flashes.length} flashes`);
 
     // Unsubscribe from everything but ACME: the server confirms and the other rows are muted.
     await page.click('#none');
@@ -193,5 +217,6 @@ describe('examples/dashboard in Chromium', () => {
     const code = await server.stop();
     assert.equal(code, 0);
     await page.locator('#status[data-state="closed"]').waitFor({ timeout: 10_000 });
+    assert.deepEqual(problems, []);
   });
 });
