@@ -85,6 +85,19 @@ describe('fullduplex command line', () => {
     assert.match(missing.stderr, /^fullduplex: cannot read --tls-cert \/nonexistent\/cert\.pem: ENOENT\n$/);
   });
 
+  test('serve --help says it binds 127.0.0.1 by default and how to listen on every interface', async () => {
+    const result = await runCli(['serve', '--help']);
+    assert.equal(result.code, 0);
+    assert.match(
+      result.stdout,
+      /It binds 127\.0\.0\.1 unless\s+--host says otherwise: in a container, pass --host 0\.0\.0\.0/,
+    );
+    assert.match(
+      result.stdout,
+      /--host H +address to bind; the default takes local connections only .*\(default: 127\.0\.0\.1\)/,
+    );
+  });
+
   test('--tls-cert without --tls-key is a usage error', async () => {
     const result = await runCli(['serve', '--tls-cert', 'cert.pem']);
     assert.equal(result.code, 2);

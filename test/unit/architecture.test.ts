@@ -88,4 +88,28 @@ describe('architecture', () => {
       }
     }
   });
+
+  test('packages outside node: are imported only where package.json lets them be missing', () => {
+    // The core has no runtime dependencies: each package here is optional (or a peer) and is loaded
+    // only by the file that needs it, never by what `import 'fullduplex'` pulls in.
+    const optionalUsers: Record<string, string> = { 'hdr-histogram-js': 'cli/bench/latency-histogram.ts' };
+    for (const file of files) {
+      for (const specifier of importsOf(file)) {
+        if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
+        const user = optionalUsers[specifier];
+        if (user === undefined) continue;
+        assert.equal(
+          relative(sourceRoot, file),
+          user,
+          `${specifier} is imported by ${relative(sourceRoot, file)}`,
+        );
+      }
+    }
+    const manifest = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    assert.equal(manifest.dependencies, undefined, 'no regular runtime dependencies');
+    for (const name of Object.keys(optionalUsers)) assert.ok(manifest.optionalDependencies?.[name], name);
+  });
 });
