@@ -14,9 +14,40 @@ import type { FlagTable } from '../flags.js';
 export const serveFlags = {
   mode: {
     type: 'string',
-    choices: ['echo', 'broadcast'],
+    choices: ['echo', 'broadcast', 'hub'],
     default: 'echo',
-    help: 'what to do with each message',
+    help: 'what to do with each message: echo it, relay it to every client, or run a topic hub (plain clients on /topics/NAME, hub-protocol clients anywhere)',
+  },
+  history: {
+    type: 'integer',
+    placeholder: 'N',
+    default: 0,
+    help: 'hub: publications kept per topic for history and recovery',
+  },
+  'history-ttl': {
+    type: 'integer',
+    placeholder: 'SECONDS',
+    default: 300,
+    min: 1,
+    help: 'hub: how long a publication stays in history; an idle topic starts a new epoch after it',
+  },
+  'publish-rate': {
+    type: 'integer',
+    placeholder: 'N',
+    default: 1000,
+    help: 'hub: publications per second per connection (burst as many); 0 = no limit',
+  },
+  redis: {
+    type: 'string',
+    placeholder: 'URL',
+    help: 'hub: share topics through Redis at redis://HOST:PORT (several processes or machines)',
+  },
+  workers: {
+    type: 'integer',
+    placeholder: 'N',
+    default: 1,
+    min: 1,
+    help: 'hub: worker processes on one port (node:cluster); more than 1 needs --redis',
   },
   host: {
     type: 'string',

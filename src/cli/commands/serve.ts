@@ -10,6 +10,7 @@ import type { Command } from '../command.js';
 import { integerFlag, optionalStringFlag, type ParsedFlags, stringFlag, UsageError } from '../flags.js';
 import { packageRoot } from '../package-root.js';
 import { serveFlags } from './serve-flags.js';
+import { serveHub } from './serve-hub.js';
 
 /** `fullduplex serve`: resolves the exit code once the server has shut down. */
 export const serveCommand: Command = {
@@ -17,13 +18,15 @@ export const serveCommand: Command = {
 
 Runs a WebSocket server on any path. It prints 'listening ws://H:P/' as its first line and shuts down
 gracefully (close 1001 to every client) on SIGINT or SIGTERM, then exits 0. It binds 127.0.0.1 unless
---host says otherwise: in a container, pass --host 0.0.0.0 to accept connections from outside.`,
+--host says otherwise: in a container, pass --host 0.0.0.0 to accept connections from outside.
+With --mode hub it serves topics: a plain client on /topics/NAME gets every message published there
+and publishes what it sends; hub-protocol clients (subprotocol fullduplex.hub.v1) use any path.`,
   flags: serveFlags,
   positionals: 0,
   run: serve,
 };
 
-type Mode = 'echo' | 'broadcast';
+type Mode = 'echo' | 'broadcast' | 'hub';
 
 // Send options shared by every echo (no object per message).
 const BINARY = { binary: true } as const;
@@ -40,8 +43,10 @@ async function serve(flags: ParsedFlags): Promise<number> {
   const pingInterval = integerFlag(flags, 'ping-interval');
   const shutdownTimeout = integerFlag(flags, 'shutdown-timeout');
 
+  const hub = mode === 'hub' ? serveHub(flags) : undefined;
   const server = new WebSocketServer({
     onConnection: (connection) => relay.add(connection),
+    ...hub?.serverOptions,
     // Our compressor resets per message (RFC 7692 7.1.1.1, which a server may impose), so it borrows a
     // pooled zlib context per message instead of holding ~260 KiB per connection for its lifetime.
     perMessageDeflate: flags.compress === true ? { serverNoContextTakeover: true } : false,
@@ -87,6 +92,7 @@ async function serve(flags: ParsedFlags): Promise<number> {
     process.on('SIGTERM', stop);
   });
   await server.close({ code: 1001, reason: 'server shutting down', timeout: shutdownTimeout });
+  await hub?.close();
   return 0;
 }
 
