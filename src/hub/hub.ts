@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { deliverError } from '../callback-errors.js';
 import type { Connection } from '../connection/connection.js';
 import { WebSocketError } from '../errors.js';
 import type {
@@ -319,13 +320,7 @@ export class Hub {
   }
 
   #report(error: unknown): void {
-    const onError = this.#options.onError;
-    if (!onError) return;
-    try {
-      onError(error instanceof Error ? error : new Error(String(error)));
-    } catch {
-      // A throwing diagnostics hook has nowhere else to go.
-    }
+    deliverError(this.#options.onError, error instanceof Error ? error : new Error(String(error)), 'hub');
   }
 }
 

@@ -1,3 +1,4 @@
+import { reportUnhandled } from '../callback-errors.js';
 import { BrokerUnavailableError, ConnectionClosedError } from '../errors.js';
 import type {
   Broker,
@@ -140,16 +141,17 @@ export class MemoryBroker implements Broker, MemoryBackendMember {
   deliverPublication(publication: Publication): void {
     try {
       this.handler.onPublication(publication);
-    } catch {
+    } catch (error) {
       // A handler must not throw (BrokerHandler); one that does must not stop other processes' delivery.
+      reportUnhandled(error, 'broker handler');
     }
   }
 
   deliverPresence(event: PresenceEvent): void {
     try {
       this.handler.onPresence(event);
-    } catch {
-      // See deliverPublication.
+    } catch (error) {
+      reportUnhandled(error, 'broker handler'); // see deliverPublication
     }
   }
 
@@ -158,8 +160,8 @@ export class MemoryBroker implements Broker, MemoryBackendMember {
     try {
       if (up) this.handler.onStateChange('up');
       else this.handler.onStateChange('down', new BrokerUnavailableError('memory backend is down'));
-    } catch {
-      // See deliverPublication.
+    } catch (error) {
+      reportUnhandled(error, 'broker handler'); // see deliverPublication
     }
   }
 

@@ -32,7 +32,23 @@ const rootExports = [
   'textCodec',
 ];
 
-const hubExports = ['DEFAULT_PRESENCE_TTL_MS', 'MemoryBackend', 'MemoryBroker'];
+const hubExports = [
+  'DEFAULT_HUB_LIMITS',
+  'DEFAULT_HUB_PING_INTERVAL',
+  'DEFAULT_PRESENCE_TTL_MS',
+  'DEFAULT_TOPIC_OPTIONS',
+  'HUB_SUBPROTOCOL',
+  'Hub',
+  'HubEndpoint',
+  'HubLimitError',
+  'MAX_TOPIC_LENGTH',
+  'MemoryBackend',
+  'MemoryBroker',
+  'PLAIN_TOPIC_PREFIX',
+  'checkTopicName',
+  'createHub',
+  'topicNameProblem',
+];
 
 describe('public API', () => {
   test("'fullduplex' exports exactly the curated names", async () => {
