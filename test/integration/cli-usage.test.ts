@@ -58,7 +58,10 @@ describe('fullduplex command line', () => {
         /^fullduplex: --connections must be an integer from 1 to 10000, got 0\n/,
       ],
       [['bench', 'ws://127.0.0.1:1/', '--duration'], /^fullduplex: --duration needs a value \(SECONDS\)\n/],
-      [['serve', '--mode', 'relay'], /^fullduplex: --mode must be one of echo, broadcast, hub, got "relay"\n/],
+      [
+        ['serve', '--mode', 'relay'],
+        /^fullduplex: --mode must be one of echo, broadcast, hub, got "relay"\n/,
+      ],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(args);
