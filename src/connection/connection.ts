@@ -25,6 +25,14 @@ import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
 import { Inbound, type InboundHost, PAUSED_BY_USER } from './inbound.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
 import { checkTextBytes, messageBytes } from './message-bytes.js';
+import {
+  addMessageListener,
+  addRawListener,
+  clearMessageListeners,
+  clearRawListeners,
+  removeMessageListener,
+  removeRawListener,
+} from './message-listeners.js';
 import { type MessageStreams, messageIterator, messageStreams } from './message-streams.js';
 import { DROPPED, Outbound, type OutboundHost, QUEUED } from './outbound.js';
 import type { PreparedMessage } from './prepared-message.js';
@@ -38,6 +46,18 @@ type Listener<A extends unknown[]> = ((...args: A) => void) | null;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 const EMPTY_PAYLOAD: Buffer = Buffer.alloc(0);
+
+const NO_OP = (): void => {};
+
+/** `action` on the first call only: a remover called twice must not remove another registration. */
+function once(action: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    action();
+  };
+}
 
 /** What happened to one connection's send in a broadcast. */
 export type SendOutcome = 'queued' | 'dropped' | 'closed';
@@ -305,17 +325,35 @@ export class Connection implements AsyncIterable<Message> {
 
   /**
    * Take every message through a callback instead of read(): no promise per message. Messages already
-   * queued are delivered at once. Pass null to go back to read().
+   * queued are delivered at once. Listeners add up, as `ws`'s on('message') do: each one added runs
+   * for every message, in the order added (onRawMessage listeners first). The returned function
+   * removes this one; `onMessage(null)` removes every message listener (read() takes messages again
+   * once no listener of either kind is left). A listener may be async (see onError).
    */
-  onMessage(listener: ((message: Message) => void) | null): void {
-    this.#inbound.onMessage = listener;
-    this.#inbound.drainToListeners();
+  onMessage(listener: ((message: Message) => void) | null): () => void {
+    const inbound = this.#inbound;
+    if (listener === null) {
+      clearMessageListeners(inbound);
+      return NO_OP;
+    }
+    addMessageListener(inbound, listener);
+    inbound.drainToListeners();
+    return once(() => removeMessageListener(inbound, listener));
   }
 
-  /** Like onMessage, without decoding text: `data` is the payload bytes (the Buffer is yours). */
-  onRawMessage(listener: ((data: Buffer, type: MessageType) => void) | null): void {
-    this.#inbound.onRawMessage = listener;
-    this.#inbound.drainToListeners();
+  /**
+   * Like onMessage, without decoding text: `data` is the payload bytes (yours, and shared by every
+   * raw listener). Raw listeners run before message listeners; `onRawMessage(null)` removes them all.
+   */
+  onRawMessage(listener: ((data: Buffer, type: MessageType) => void) | null): () => void {
+    const inbound = this.#inbound;
+    if (listener === null) {
+      clearRawListeners(inbound);
+      return NO_OP;
+    }
+    addRawListener(inbound, listener);
+    inbound.drainToListeners();
+    return once(() => removeRawListener(inbound, listener));
   }
 
   onPing(listener: ((payload: Buffer) => void) | null): void {

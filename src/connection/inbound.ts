@@ -9,11 +9,15 @@ import { IncomingStream, type IncomingStreamHost } from './incoming-stream.js';
 import type { Message, MessageStream } from './message.js';
 import { detached, MessageGatherer } from './message-gatherer.js';
 import { MessageInbox } from './message-inbox.js';
+import {
+  deliverToAll,
+  type ListenerSlots,
+  type MessageListener,
+  type MoreListeners,
+  type RawMessageListener,
+} from './message-listeners.js';
 import type { Transport } from './transport.js';
 import type { Reader } from './waiter.js';
-
-/** A user callback; it may return a promise, whose rejection is routed like a throw. */
-type Listener<A extends unknown[]> = ((...args: A) => void) | null;
 
 type IncomingMode = 'none' | 'gather' | 'stream' | 'discard';
 
@@ -50,11 +54,13 @@ export interface InboundHost {
  * `maxBufferedBytes` while the budget is exceeded fails the connection (BufferBudget): only the peer
  * sending it pays for the memory pressure, and a message that arrives in one read costs nothing here.
  */
-export class Inbound implements IncomingStreamHost {
+export class Inbound implements IncomingStreamHost, ListenerSlots {
   /** PAUSED_BY_* bits; 0 while the transport is read. */
   pausedBy = 0;
-  onMessage: Listener<[Message]> = null;
-  onRawMessage: Listener<[Buffer, MessageType]> = null;
+  /** The first message listener of each kind, and the rest (message-listeners.ts). */
+  onMessage: MessageListener | null = null;
+  onRawMessage: RawMessageListener | null = null;
+  moreListeners: MoreListeners | null = null;
   /** Unread messages and waiting readers; made on first use (#in). */
   #inbox: MessageInbox | null = null;
   #type: MessageType = 'binary';
@@ -136,10 +142,7 @@ export class Inbound implements IncomingStreamHost {
       const message = this.#dequeue(inbox);
       const data = typeof message.data === 'string' ? Buffer.from(message.data, 'utf8') : message.data;
       try {
-        const raw = this.onRawMessage;
-        if (raw !== null) routeRejection(raw(data, message.type), this.#host.asyncFailed);
-        const listener = this.onMessage;
-        if (listener !== null) routeRejection(listener(message), this.#host.asyncFailed);
+        deliverToAll(this, message.type, data, message, this.#host.asyncFailed);
       } catch (error) {
         this.#host.listenerFailed(error);
       }
@@ -333,6 +336,11 @@ export class Inbound implements IncomingStreamHost {
     const listener = this.onMessage;
     if (raw !== null || listener !== null) {
       try {
+        if (this.moreListeners !== null) {
+          deliverToAll(this, type, data, null, this.#host.asyncFailed);
+          return;
+        }
+        // One listener of each kind at most (the usual case): direct calls.
         // A returned promise (an async listener) is observed: its rejection fails the connection too.
         if (raw !== null) {
           const result = raw(data, type);
