@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { HUB_SCENARIO, hubBenchUnavailable, runHubBench } from './hub/hub-bench.js';
 import { type Machine, markdownReport } from './load/markdown-report.js';
 import { resultsDirectory } from './load/paths.js';
 import { canPin } from './load/pinning.js';
@@ -19,7 +20,7 @@ import { updateBenchmarksDocument } from './load/update-benchmarks.js';
 
 const usage = `usage: node .build/bench/run.js [options]
   --quick                 one round, short windows, 2,000 idle connections (a minute or two)
-  --scenarios a,b         any of: ${scenarios.map((scenario) => scenario.name).join(', ')}
+  --scenarios a,b         any of: ${scenarios.map((scenario) => scenario.name).join(', ')}, ${HUB_SCENARIO}
                           (default: all but idle-max)
   --servers a,b           any of: ${serverCatalog.map((server) => server.name).join(', ')} (default: all)
   --rounds N              rounds per scenario (default 3, --quick 1)
@@ -65,7 +66,14 @@ function selected<T extends { name: string }>(
 const profile: Profile = values.quick ? 'quick' : 'full';
 const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
 const budgetMs = Number(values['budget-minutes']) * 60_000;
-const chosenScenarios = selected(scenarios, values.scenarios, (scenario) => scenario.byDefault);
+// The hub scenario runs its own processes (two servers per system, a Redis), outside the catalog.
+const scenarioList = values.scenarios?.split(',').map((name) => name.trim());
+const runHub = scenarioList === undefined || scenarioList.includes(HUB_SCENARIO);
+const otherScenarios = scenarioList?.filter((name) => name !== HUB_SCENARIO);
+const chosenScenarios =
+  otherScenarios !== undefined && otherScenarios.length === 0
+    ? []
+    : selected(scenarios, otherScenarios?.join(','), (scenario) => scenario.byDefault);
 const chosenServers = selected(serverCatalog, values.servers, () => true);
 const startedAt = performance.now();
 
@@ -182,8 +190,8 @@ function machine(): Machine {
 
 async function main(): Promise<void> {
   const command = `node .build/bench/run.js ${process.argv.slice(2).join(' ')}`.trim();
-  const servers = await availableServers(chosenServers);
-  if (servers.length === 0) throw new Error('no server can run');
+  const servers = chosenScenarios.length === 0 ? [] : await availableServers(chosenServers);
+  if (servers.length === 0 && chosenScenarios.length > 0) throw new Error('no server can run');
   log(`servers: ${servers.map((server) => server.name).join(', ')}; ${rounds} round(s), ${profile} profile`);
   const micro = values['no-micro']
     ? { ran: false, message: 'parser micro-benchmark skipped (--no-micro)' }
@@ -199,6 +207,19 @@ async function main(): Promise<void> {
     }
     log(`${scenario.name}: ${scenario.description}`);
     await runRounds(scenario, servers, runs);
+  }
+  let hubMarkdown = '';
+  let hub: unknown;
+  if (runHub) {
+    const unavailable = hubBenchUnavailable();
+    if (unavailable !== null) log(`skipping ${HUB_SCENARIO}: ${unavailable}`);
+    else if (performance.now() - startedAt > budgetMs) log(`skipping ${HUB_SCENARIO}: past the budget`);
+    else {
+      log(`${HUB_SCENARIO}: fullduplex hub vs Socket.IO 4 + @socket.io/redis-adapter, two processes each`);
+      const report = await runHubBench(rounds, values.quick, log);
+      hubMarkdown = `\n${report.markdown}`;
+      hub = { options: report.options, runs: report.runs };
+    }
   }
   const summaries: ScenarioSummary[] = chosenScenarios
     .filter((scenario) => !skipped.includes(scenario.name))
@@ -216,11 +237,14 @@ async function main(): Promise<void> {
     micro,
     summaries,
     runs,
+    hub,
   };
   mkdirSync(resultsDirectory, { recursive: true });
   const path = `${resultsDirectory}latest.json`;
   writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${markdownReport(summaries, results.machine, command, generatedAt, micro.result)}\n`);
+  process.stdout.write(
+    `${markdownReport(summaries, results.machine, command, generatedAt, micro.result)}\n${hubMarkdown}`,
+  );
   log(`wrote ${path} in ${results.durationSeconds.toFixed(0)} s`);
   if (values['update-docs']) log(updateBenchmarksDocument(path));
   if (runs.some((run) => !run.ok && run.check !== undefined)) process.exitCode = 1;

@@ -42,6 +42,18 @@ export const serveFlags = {
     placeholder: 'URL',
     help: 'hub: share topics through Redis at redis://HOST:PORT (several processes or machines)',
   },
+  presence: {
+    type: 'boolean',
+    default: false,
+    help: 'hub: list the subscribers of each topic (across processes) and send join/leave frames',
+  },
+  'presence-ttl': {
+    type: 'integer',
+    placeholder: 'SECONDS',
+    default: 15,
+    min: 1,
+    help: 'hub with --redis: a killed process leaves its presence entries this long at most',
+  },
   workers: {
     type: 'integer',
     placeholder: 'N',

@@ -2,30 +2,43 @@ import { createHub, type Hub } from '../../hub/hub.js';
 import { HubEndpoint } from '../../hub/hub-endpoint.js';
 import type { WebSocketServerOptions } from '../../server/server-options.js';
 import { integerFlag, optionalStringFlag, type ParsedFlags, UsageError } from '../flags.js';
+import { openRedisBroker } from './open-redis-broker.js';
 
-/** `serve --mode hub`: a hub on the in-process broker, and the server options that route to it. */
+/**
+ * `serve --mode hub`: a hub on the in-process broker, or on Redis with `--redis`, and the server
+ * options that route to it.
+ */
 export interface ServedHub {
   readonly hub: Hub;
   readonly serverOptions: Pick<WebSocketServerOptions, 'subprotocols' | 'authorize' | 'onConnection'>;
   close(): Promise<void>;
 }
 
-export function serveHub(flags: ParsedFlags): ServedHub {
-  if (optionalStringFlag(flags, 'redis') !== undefined) {
-    throw new UsageError('--redis is not available in this build: the hub runs on its in-process broker');
+export async function serveHub(flags: ParsedFlags): Promise<ServedHub> {
+  const redisUrl = optionalStringFlag(flags, 'redis');
+  if (integerFlag(flags, 'workers') > 1 && redisUrl === undefined) {
+    throw new UsageError('--workers N > 1 needs --redis: workers share topics only through Redis');
   }
-  if (integerFlag(flags, 'workers') > 1) throw new UsageError('--workers N > 1 needs --redis');
+  const presenceTtlMs = integerFlag(flags, 'presence-ttl') * 1000;
+  const redis = redisUrl === undefined ? undefined : await openRedisBroker(redisUrl, presenceTtlMs);
   const rate = integerFlag(flags, 'publish-rate');
   const hub = createHub({
+    ...(redis ? { broker: redis.broker } : {}),
     topic: {
       historySize: integerFlag(flags, 'history'),
       historyTtlMs: integerFlag(flags, 'history-ttl') * 1000,
+      presence: flags.presence === true,
     },
     limits:
       rate > 0
         ? { publishRate: rate, publishBurst: rate }
         : { publishRate: Infinity, publishBurst: Infinity },
     onError: (error) => console.error(`fullduplex: hub: ${error.message}`),
+  });
+  // Operators see the outage and the recovery as they happen (docs/deployment.md).
+  hub.onStateChange((state, error) => {
+    if (state === 'down') console.error(`fullduplex: hub: ${error?.message ?? 'Redis is unreachable'}`);
+    else console.error('fullduplex: hub: Redis is back; topics resubscribed');
   });
   const endpoint = new HubEndpoint(hub);
   return {
@@ -34,6 +47,7 @@ export function serveHub(flags: ParsedFlags): ServedHub {
     async close() {
       endpoint.close();
       await hub.close();
+      await redis?.close();
     },
   };
 }

@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { integerFlag, optionalStringFlag, type ParsedFlags, stringFlag, UsageErr
 import { packageRoot } from '../package-root.js';
 import { serveFlags } from './serve-flags.js';
 import { serveHub } from './serve-hub.js';
+import { announceListening, onShutdownNotice, runWorkers } from './serve-workers.js';
 
 /** `fullduplex serve`: resolves the exit code once the server has shut down. */
 export const serveCommand: Command = {
@@ -33,6 +35,15 @@ const BINARY = { binary: true } as const;
 const TEXT = { binary: false } as const;
 
 async function serve(flags: ParsedFlags): Promise<number> {
+  try {
+    return await serveUntilStopped(flags);
+  } finally {
+    // A worker's IPC channel to the primary would keep it alive after the server closed.
+    if (cluster.isWorker) cluster.worker?.disconnect();
+  }
+}
+
+async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
   const mode = stringFlag(flags, 'mode') as Mode;
   const host = stringFlag(flags, 'host');
   const port = integerFlag(flags, 'port');
@@ -43,7 +54,16 @@ async function serve(flags: ParsedFlags): Promise<number> {
   const pingInterval = integerFlag(flags, 'ping-interval');
   const shutdownTimeout = integerFlag(flags, 'shutdown-timeout');
 
-  const hub = mode === 'hub' ? serveHub(flags) : undefined;
+  const workers = integerFlag(flags, 'workers');
+  if (workers > 1 && cluster.isPrimary) {
+    if (mode !== 'hub') throw new UsageError('--workers needs --mode hub');
+    if (optionalStringFlag(flags, 'redis') === undefined) {
+      throw new UsageError('--workers N > 1 needs --redis: workers share topics only through Redis');
+    }
+    return runWorkers(workers, shutdownTimeout);
+  }
+
+  const hub = mode === 'hub' ? await serveHub(flags) : undefined;
   const server = new WebSocketServer({
     onConnection: (connection) => relay.add(connection),
     ...hub?.serverOptions,
@@ -79,15 +99,20 @@ async function serve(flags: ParsedFlags): Promise<number> {
     : await server.listen(port, host);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const authority = `${host === 'localhost' ? host : shownHost}:${address.port}`;
-  console.log(`listening ${tls ? 'wss' : 'ws'}://${authority}/`);
-  if (flags.page) console.log(`open ${tls ? 'https' : 'http'}://${authority}/ in a browser`);
+  const lines = [`listening ${tls ? 'wss' : 'ws'}://${authority}/`];
+  if (flags.page) lines.push(`open ${tls ? 'https' : 'http'}://${authority}/ in a browser`);
+  // A worker of `--workers N` tells the primary, which prints the lines once for all of them.
+  if (cluster.isWorker) announceListening(lines);
+  else for (const line of lines) console.log(line);
 
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      stopNotice();
       resolve();
     };
+    const stopNotice = cluster.isWorker ? onShutdownNotice(stop) : () => {};
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
