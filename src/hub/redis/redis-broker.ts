@@ -76,6 +76,8 @@ export class RedisBroker implements Broker {
   private generation = 0;
   /** Subscribed topics by channel name. */
   private readonly channels = new Map<string, string>();
+  /** Channels given up while `down`: the client library may subscribe them again on reconnect. */
+  private readonly staleChannels = new Set<string>();
   private readonly ownPresence = new Map<string, Map<string, PresenceEntry>>();
   private readonly pending = new Set<(error: Error) => void>();
   private timer: NodeJS.Timeout | undefined;
@@ -146,6 +148,7 @@ export class RedisBroker implements Broker {
     const channel = this.channelOf(topic);
     if (this.channels.has(channel)) return;
     this.channels.set(channel, topic);
+    this.staleChannels.delete(channel);
     try {
       await this.guard(this.link.subscribe([channel]));
     } catch (error) {
@@ -156,7 +159,11 @@ export class RedisBroker implements Broker {
 
   async unsubscribe(topic: string): Promise<void> {
     const channel = this.channelOf(topic);
-    if (!this.channels.delete(channel) || this.current === 'down' || this.closed) return;
+    if (!this.channels.delete(channel) || this.closed) return;
+    if (this.current === 'down') {
+      this.staleChannels.add(channel);
+      return;
+    }
     // Not subscribed in Redis once the link drops: nothing to undo then.
     await this.link.unsubscribe([channel]).catch(() => {});
   }
@@ -273,6 +280,9 @@ export class RedisBroker implements Broker {
     const generation = this.generation;
     try {
       await this.link.subscribe([...this.channels.keys()]);
+      const stale = [...this.staleChannels];
+      await this.link.unsubscribe(stale);
+      for (const channel of stale) this.staleChannels.delete(channel);
       await this.refreshPresence();
     } catch {
       if (!this.closed && generation === this.generation) {

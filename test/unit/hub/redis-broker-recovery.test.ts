@@ -110,6 +110,17 @@ for (const kind of clientKinds) {
       assert.equal(await numsub(channel), 0);
     });
 
+    test('a topic given up while Redis was away is not subscribed again when it returns', async () => {
+      const [a] = await broker();
+      await a.subscribe('brief');
+      await redis.kill();
+      await eventually(() => assert.equal(a.state, 'down'));
+      await a.unsubscribe('brief');
+      await redis.restart();
+      await eventually(() => assert.equal(a.state, 'up'));
+      assert.equal(await numsub('fullduplex:{brief}'), 0);
+    });
+
     test("a dead process's entries leave (announced) once its owner key expires", async () => {
       const [a] = await broker(300);
       const [b, seenB] = await broker(300);
