@@ -25,6 +25,15 @@ import {
   REMOVE_PRESENCE_SCRIPT,
 } from './redis-scripts.js';
 
+const ALL_SCRIPTS = [
+  PUBLISH_SCRIPT,
+  HISTORY_SCRIPT,
+  ADD_PRESENCE_SCRIPT,
+  REMOVE_PRESENCE_SCRIPT,
+  LIST_PRESENCE_SCRIPT,
+  REFRESH_PRESENCE_SCRIPT,
+];
+
 /** Default presence TTL of the Redis broker: a killed process's entries are gone within 15 s. */
 export const DEFAULT_REDIS_PRESENCE_TTL_MS = 15_000;
 
@@ -279,6 +288,7 @@ export class RedisBroker implements Broker {
     if (this.closed || this.current === 'up' || !this.link.isReady()) return;
     const generation = this.generation;
     try {
+      await this.scripts.load(ALL_SCRIPTS);
       await this.link.subscribe([...this.channels.keys()]);
       const stale = [...this.staleChannels];
       await this.link.unsubscribe(stale);

@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import type { RedisLink } from './redis-link.js';
 
 /**
- * Runs Lua scripts by their SHA-1 (EVALSHA), sending the body (EVAL) only when Redis does not know
- * it yet: on first use, and after a restart emptied Redis's script cache.
+ * Runs Lua scripts by their SHA-1 (EVALSHA). `load` puts every script in Redis's cache up front (on
+ * connecting, and again after a restart emptied it), because a NOSCRIPT retry would send that one
+ * command again later than the ones queued behind it, out of order. A NOSCRIPT that still happens
+ * (someone ran SCRIPT FLUSH) is retried with the body (EVAL).
  */
 export class RedisScripts {
   private readonly link: RedisLink;
@@ -11,6 +13,13 @@ export class RedisScripts {
 
   constructor(link: RedisLink) {
     this.link = link;
+  }
+
+  async load(scripts: readonly string[]): Promise<void> {
+    for (const script of scripts) {
+      const sha = String(await this.link.command(['SCRIPT', 'LOAD', script]));
+      this.shas.set(script, sha);
+    }
   }
 
   async run(script: string, keys: string[], args: Array<string | Buffer>): Promise<unknown> {

@@ -110,6 +110,19 @@ for (const kind of clientKinds) {
       assert.equal(await numsub(channel), 0);
     });
 
+    test('publishes keep their call order, also right after Redis restarted with no scripts cached', async () => {
+      const [a] = await broker();
+      await redis.kill();
+      await redis.restart();
+      await eventually(() => assert.equal(a.state, 'up'));
+      const calls = Array.from({ length: 100 }, (_, index) => a.publish('ordered', `n${index}`, keep));
+      const offsets = (await Promise.all(calls)).map((position) => position.offset);
+      assert.deepEqual(
+        offsets,
+        offsets.map((_, index) => index + 1),
+      );
+    });
+
     test('a topic given up while Redis was away is not subscribed again when it returns', async () => {
       const [a] = await broker();
       await a.subscribe('brief');
