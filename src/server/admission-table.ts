@@ -148,12 +148,14 @@ export class AdmissionTable<T> {
     }
     const now = this.#clock.now();
     const entry = new PendingEntry(holder, address, phase, now, now + timeLeft);
+    let delay = timeLeft;
     if ((phase === 'silent' || phase === 'tls') && limits.firstByteTimeout < timeLeft) {
       entry.firstByteDeadline = now + limits.firstByteTimeout;
+      delay = limits.firstByteTimeout;
     }
     this.#byPhase[phase].add(entry);
     if (address !== undefined) this.#perAddress.set(address, this.countOf(address) + 1);
-    this.#arm(entry);
+    this.#arm(entry, delay);
     return entry;
   }
 
@@ -209,10 +211,13 @@ export class AdmissionTable<T> {
     else this.#perAddress.delete(address);
   }
 
-  /** One timer per entry, at its next deadline. */
-  #arm(entry: PendingEntry<T>): void {
-    const at = Math.min(entry.firstByteDeadline, entry.deadline);
-    entry.timer = this.#clock.setTimeout(() => this.#due(entry), Math.max(0, at - this.#clock.now()));
+  /**
+   * One timer per entry, at its next deadline, in whole milliseconds: Node keeps one timer list per
+   * distinct duration, and a fractional duration per socket would make a list (and a priority-queue
+   * entry) per handshake, which cost ~20 µs of each.
+   */
+  #arm(entry: PendingEntry<T>, delay: number): void {
+    entry.timer = this.#clock.setTimeout(() => this.#due(entry), delay);
   }
 
   #due(entry: PendingEntry<T>): void {
@@ -224,7 +229,7 @@ export class AdmissionTable<T> {
       entry.firstByteDeadline = Number.POSITIVE_INFINITY;
       const quiet = entry.phase === 'silent' || (entry.phase === 'tls' && !this.#events.heard(entry.holder));
       if (!quiet) {
-        this.#arm(entry);
+        this.#arm(entry, Math.max(0, Math.ceil(entry.deadline - now)));
         return;
       }
     }
