@@ -1,4 +1,5 @@
 import type { ProtocolError } from '../errors.js';
+import { CLOSE_NO_STATUS } from '../protocol/close-payload.js';
 import type { Protocol } from '../protocol/protocol.js';
 import type { CloseHandshake } from './close-handshake.js';
 import type { ConnectionSettings } from './connection-settings.js';
@@ -32,13 +33,14 @@ export interface ClosingConnection {
 // connection, the peer's Close, the close timer, and the transport ending under us.
 
 /** Queue our Close after the data already queued (RFC 6455 7.1.2) and stop sending data. */
-export function startClosing(connection: ClosingConnection, code: number, reason: string): void {
+/** `code` undefined sends a Close frame without a body (reported as 1005, RFC 6455 7.1.5). */
+export function startClosing(connection: ClosingConnection, code: number | undefined, reason: string): void {
   const queue = connection.writeQueue;
   // Validates code and reason (RFC 6455 7.4.1, 5.5.1: 123 bytes) and throws before any state change.
   const bytes = connection.core.frameClose(code, reason, queue.data);
   queue.commit(bytes, 'close');
   const close = connection.closing;
-  close.sentCode = code;
+  close.sentCode = code ?? CLOSE_NO_STATUS;
   close.sentReason = reason;
   connection.readyState = 'closing';
   endOutgoing(connection);

@@ -507,12 +507,13 @@ export class Connection implements AsyncIterable<Message> {
   /**
    * Start the close handshake (RFC 6455 7.1.2) after everything already queued; resolves when it
    * completes and the transport closes, or after closeTimeout (then the transport is destroyed).
-   * The code defaults to 1000 (normal closure).
+   * The code defaults to 1000 (normal closure); `null` sends a Close frame with no status code (the
+   * peer reports 1005), as a browser's `WebSocket.close()` without arguments does.
    */
-  close(code = 1000, reason = ''): Promise<CloseInfo> {
+  close(code: number | null = 1000, reason = ''): Promise<CloseInfo> {
     if (this.#readyState === 'open') {
       try {
-        startClosing(this.#ports, code, reason);
+        startClosing(this.#ports, code ?? undefined, reason);
       } catch (error) {
         return Promise.reject(error);
       }

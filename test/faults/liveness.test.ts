@@ -226,12 +226,14 @@ describe('issue 5: liveness against real client processes', () => {
 
 /** Server-side TCP connections in ESTABLISHED state on `port` (127.0.0.1), from /proc/net/tcp. */
 function establishedAt(port: number): number {
-  const localPort = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  // The whole local address (127.0.0.1 is 0100007F in the kernel's byte order), not the port alone:
+  // other tests' sockets on 127.0.0.2 and up may have the same port number.
+  const localAddress = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   let count = 0;
   for (const line of readFileSync('/proc/net/tcp', 'latin1').split('\n').slice(1)) {
     const fields = line.trim().split(/\s+/);
     // fields: sl, local_address, rem_address, st, ...; st 01 is ESTABLISHED.
-    if (fields[1]?.endsWith(localPort) && fields[3] === '01') count++;
+    if (fields[1] === localAddress && fields[3] === '01') count++;
   }
   return count;
 }

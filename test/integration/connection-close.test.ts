@@ -34,6 +34,18 @@ describe('7.1.2 close handshake', () => {
     assert.equal(server.readyState, 'closed');
   });
 
+  test('close(null) sends a Close frame with no body: both sides report 1005, cleanly (7.1.5)', async () => {
+    const { client, server } = connectionPair();
+    const info = await client.close(null);
+    assert.deepEqual(info, { code: 1005, reason: '', wasClean: true, unsentMessages: 0 });
+    assert.deepEqual(await server.closed, { code: 1005, reason: '', wasClean: true, unsentMessages: 0 });
+    // A reason needs a code (5.5.1): refused before any state change.
+    const other = connectionPair();
+    await assert.rejects(other.client.close(null, 'why'), { code: 'ERR_INVALID_ARGUMENT' });
+    assert.equal(other.client.readyState, 'open');
+    await other.client.close();
+  });
+
   test('server-initiated: the server ends TCP once the echo arrives', async () => {
     const { client, server, clientEnd, serverEnd } = connectionPair();
     const ends: string[] = [];

@@ -402,13 +402,15 @@ describe('WebSocket: Node-only options and defaults', () => {
     await once(socket, 'open');
   });
 
-  test('close() with no arguments: the Close frame carries 1000 (browsers send no code)', async () => {
+  test('close() with no arguments: the Close frame carries no code (the server sees 1005), as in browsers', async () => {
     const { url, next } = await serve(() => {});
     const socket = open(url);
     await once(socket, 'open');
     const server = await next();
+    const closeEvent = once<CloseEvent>(socket, 'close');
     socket.close();
     const info = await server.closed;
-    assert.equal(info.code, 1000);
+    assert.equal(info.code, 1005);
+    assert.equal((await closeEvent).code, 1005);
   });
 });

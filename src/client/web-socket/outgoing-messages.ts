@@ -11,7 +11,7 @@ interface Waiting {
   readonly binary: boolean;
   readonly size: number;
   /** For the close item: the code and reason of close(). */
-  readonly close?: { code: number; reason: string };
+  readonly close?: { code: number | null; reason: string };
 }
 
 /** What the WebSocket is told by its outgoing side. */
@@ -95,7 +95,7 @@ export class OutgoingMessages {
   }
 
   /** close() on an open socket: now, or after the sends still waiting behind a Blob. */
-  close(code: number, reason: string): void {
+  close(code: number | null, reason: string): void {
     if (this.#waiting === null) this.#startClosing(code, reason);
     else this.#waiting.push({ data: null, binary: false, size: 0, close: { code, reason } });
   }
@@ -130,7 +130,7 @@ export class OutgoingMessages {
     this.#handed += size;
   }
 
-  #startClosing(code: number, reason: string): void {
+  #startClosing(code: number | null, reason: string): void {
     this.#connection?.close(code, reason).catch(() => {});
   }
 

@@ -223,8 +223,9 @@ export class WebSocket extends EventTarget {
       return;
     }
     this.#readyState = CLOSING;
-    // Connection.close() always sends a code: without one given, 1000 (docs/websocket-class.md).
-    this.#outgoing.close(closeCode ?? 1000, closeReason);
+    // Without a code: no status code in the Close frame, as browsers do; with only a reason, 1000
+    // (docs/websocket-class.md).
+    this.#outgoing.close(closeCode ?? (reason === undefined ? null : 1000), closeReason);
   }
 
   // ---------------------------------------------------------------- from the connection

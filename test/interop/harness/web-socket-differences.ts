@@ -23,27 +23,6 @@ function entry(log: unknown[][], label: string): unknown[] {
 }
 
 export const differences: Record<string, Difference> = {
-  'close() without arguments: Chromium sends no status code (1005), fullduplex sends 1000': {
-    async scenario(env, kit) {
-      const ws = new env.WebSocket(kit.url('/echo'));
-      const closed = kit.watch(ws);
-      await new Promise<void>((resolve) => {
-        ws.onopen = () => resolve();
-      });
-      ws.close();
-      await closed;
-    },
-    check(browser, node) {
-      assert.equal(entry(browser.log, 'close')[2], 1005);
-      assert.equal(entry(node.log, 'close')[2], 1000);
-      assert.deepEqual(browser.server, [['/echo', 1005, '', true]]);
-      assert.deepEqual(node.server, [['/echo', 1000, '', true]]);
-      const same = (log: unknown[][]) =>
-        log.map((item) => (item[0] === 'close' ? [...item.slice(0, 2), ...item.slice(3)] : item));
-      assert.deepEqual(same(node.log), same(browser.log));
-    },
-  },
-
   'close(undefined, reason): Chromium throws InvalidAccessError, fullduplex closes with 1000 and the reason':
     {
       async scenario(env, kit) {

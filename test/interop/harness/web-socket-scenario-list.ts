@@ -23,6 +23,17 @@ export const scenarios: Record<string, Scenario> = {
     await closed;
   },
 
+  async 'close() without arguments sends a Close frame with no status code'(env, kit) {
+    const ws = new env.WebSocket(kit.url('/echo'));
+    const closed = kit.watch(ws);
+    await new Promise<void>((resolve) => {
+      ws.onopen = () => resolve();
+    });
+    ws.close();
+    env.log.push(['after close()', ws.readyState]);
+    await closed;
+  },
+
   async 'binary echo as ArrayBuffer: ArrayBuffer, views, DataView'(env, kit) {
     const ws = new env.WebSocket(kit.url('/echo'));
     ws.binaryType = 'arraybuffer';
