@@ -122,6 +122,80 @@ describe('fullduplex bench', () => {
     assert.match(result.output.slice(report + erase.length), /round trips, every reply checked/);
   });
 
+  test('--mode pubsub against serve --mode broadcast: every publication reaches every subscriber, in order', async () => {
+    const broadcast = await startServe(['--mode', 'broadcast']);
+    servers.push(broadcast);
+    const result = await runCli([
+      'bench',
+      broadcast.url,
+      '--mode',
+      'pubsub',
+      '--connections',
+      '3',
+      '--publishers',
+      '2',
+      '--rate',
+      '200',
+      '--duration',
+      '1',
+      '--json',
+    ]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      published: number;
+      delivered: number;
+      expected: number;
+      lost: number;
+      outOfOrder: number;
+      corrupt: number;
+      latencyMs: Record<string, number>;
+    };
+    assert.equal(report.ok, true);
+    assert.ok(report.published >= 300, `${report.published} published`);
+    assert.equal(report.expected, report.published * 3);
+    assert.equal(report.delivered, report.expected);
+    assert.deepEqual([report.lost, report.outOfOrder, report.corrupt], [0, 0, 0]);
+    assert.ok((report.latencyMs.p50 ?? 0) > 0);
+
+    const text = await runCli([
+      'bench',
+      broadcast.url,
+      '--mode',
+      'pubsub',
+      '--connections',
+      '2',
+      '--duration',
+      '1',
+      '--rate',
+      '100',
+    ]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /^delivered {3}(\d+) of \1 to subscribers, checked in order and intact/m);
+    assert.match(
+      text.stdout,
+      /^fan-out {5}p50 [\d.]+ ms, p90 [\d.]+ ms, p99 [\d.]+ ms, p99\.9 [\d.]+ ms, max [\d.]+ ms$/m,
+    );
+  });
+
+  test('--mode pubsub against an echo server: subscribers get nothing, reported as lost, exit 1', async () => {
+    const result = await runCli([
+      'bench',
+      echo.url,
+      '--mode',
+      'pubsub',
+      '--connections',
+      '2',
+      '--duration',
+      '1',
+      '--rate',
+      '50',
+    ]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /^delivered {3}0 of [1-9]\d* to subscribers/m);
+    assert.match(result.stderr, /^fullduplex: [1-9]\d* deliveries never arrived/m);
+  });
+
   test('refuses to start with a bad number or without a URL (usage, exit 2)', async () => {
     const zero = await runCli(['bench', echo.url, '--in-flight', '0']);
     assert.equal(zero.code, 2);

@@ -100,7 +100,7 @@ export function benchText(
   return { report: lines.join('\n'), problems };
 }
 
-function describeClose(close: CloseCount): string {
+export function describeClose(close: CloseCount): string {
   const name = closeNames[close.code];
   const reason = close.reason ? ` "${close.reason}"` : '';
   return `${close.count} connection(s) closed during the run: ${close.code}${name ? ` (${name})` : ''}${reason}`;
