@@ -178,6 +178,37 @@ describe('fullduplex bench', () => {
     );
   });
 
+  test('--mode pubsub against serve --mode hub on /topics/NAME: verified fan-out from 2 publishers to 4 subscribers', async () => {
+    const hub = await startServe(['--mode', 'hub']);
+    servers.push(hub);
+    const result = await runCli([
+      'bench',
+      `${hub.url}topics/bench`,
+      '--mode',
+      'pubsub',
+      '--connections',
+      '4',
+      '--publishers',
+      '2',
+      '--rate',
+      '200',
+      '--duration',
+      '1',
+      '--json',
+    ]);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      published: number;
+      delivered: number;
+      lost: number;
+    };
+    assert.equal(report.ok, true);
+    assert.ok(report.published >= 300, `${report.published} published`);
+    assert.equal(report.delivered, report.published * 4);
+    assert.equal(report.lost, 0);
+  });
+
   test('--mode pubsub against an echo server: subscribers get nothing, reported as lost, exit 1', async () => {
     const result = await runCli([
       'bench',
