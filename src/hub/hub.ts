@@ -68,6 +68,8 @@ export class Hub {
   /** Milliseconds between application-level pings to hub-protocol clients (0: none). */
   readonly pingInterval: number;
   readonly #options: HubOptions;
+  /** Resolved once: publish to a topic with no local subscriber needs them each time. */
+  readonly #defaultTopicOptions: ResolvedTopicOptions;
   readonly #topics = new Map<string, LocalTopic>();
   readonly #members = new Map<Connection, Member>();
   readonly #processId = randomBytes(6).toString('base64url');
@@ -80,7 +82,7 @@ export class Hub {
     this.broker = options.broker ?? new MemoryBroker();
     this.limits = resolveLimits(options.limits);
     this.pingInterval = options.pingInterval ?? DEFAULT_HUB_PING_INTERVAL;
-    resolveTopicOptions(options.topic, undefined);
+    this.#defaultTopicOptions = resolveTopicOptions(options.topic, undefined);
     this.broker.setHandler({
       onPublication: (publication) => this.#topics.get(publication.topic)?.receive(publication),
       onPresence: (event) => this.#topics.get(event.topic)?.presence(event),
@@ -101,10 +103,9 @@ export class Hub {
 
   /** The options of `topic` (TopicOptions resolved with the defaults). */
   topicOptions(topic: string): ResolvedTopicOptions {
-    const own = this.#options.topicOptions
-      ? this.#guard(() => this.#options.topicOptions?.(topic))
-      : undefined;
-    return resolveTopicOptions(this.#options.topic, own);
+    if (!this.#options.topicOptions) return this.#defaultTopicOptions;
+    const own = this.#guard(() => this.#options.topicOptions?.(topic));
+    return own ? resolveTopicOptions(this.#options.topic, own) : this.#defaultTopicOptions;
   }
 
   /**

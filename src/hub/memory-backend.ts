@@ -20,9 +20,11 @@ export interface MemoryBackendMember {
 interface TopicState {
   epoch: string;
   offset: number;
-  /** Retained publications, oldest first, with the time each was published. */
+  /** Retained publications from index `start`, oldest first, with the time each was published. */
   history: Publication[];
   publishedAt: number[];
+  /** Entries before it are trimmed (compacted away in batches: trimming one is O(1)). */
+  start: number;
   historyTtlMs: number;
   /** The state is forgotten at this time unless a publish extends it. */
   expiresAt: number;
@@ -105,14 +107,12 @@ export class MemoryBackend {
     if (options.historySize > 0) {
       state.history.push(publication);
       state.publishedAt.push(now);
-      const excess = state.history.length - options.historySize;
-      if (excess > 0) {
-        state.history.splice(0, excess);
-        state.publishedAt.splice(0, excess);
-      }
+      const excess = state.history.length - state.start - options.historySize;
+      if (excess > 0) trim(state, excess);
     } else if (state.history.length > 0) {
       state.history = [];
       state.publishedAt = [];
+      state.start = 0;
     }
     this.enqueue({ kind: 'publication', value: publication });
     return { offset: state.offset, epoch: state.epoch };
@@ -125,19 +125,23 @@ export class MemoryBackend {
     const position: StreamPosition = { offset: state.offset, epoch: state.epoch };
     const limit = query.limit ?? Number.POSITIVE_INFINITY;
     const since = query.since;
+    const retained = state.history.length - state.start;
     if (!since) {
-      const count = Math.min(limit, state.history.length);
+      const count = Math.min(limit, retained);
       return { ok: true, publications: state.history.slice(state.history.length - count), position };
     }
     if (since.epoch !== state.epoch) return { ok: false, reason: 'epoch-changed', position };
     if (since.offset > state.offset) return { ok: false, reason: 'offset-ahead', position };
     const missed = state.offset - since.offset;
     if (missed === 0) return { ok: true, publications: [], position };
-    const oldest = state.history[0];
+    const oldest = retained > 0 ? state.history[state.start] : undefined;
     if (!oldest || oldest.offset > since.offset + 1) return { ok: false, reason: 'history-gap', position };
     if (missed > limit) return { ok: false, reason: 'limit-exceeded', position };
-    const start = since.offset + 1 - oldest.offset;
-    return { ok: true, publications: state.history.slice(start), position };
+    return {
+      ok: true,
+      publications: state.history.slice(state.start + since.offset + 1 - oldest.offset),
+      position,
+    };
   }
 
   addPresence(topic: string, entry: PresenceEntry, owner: MemoryBackendMember, ttlMs: number): void {
@@ -196,6 +200,7 @@ export class MemoryBackend {
         offset: 0,
         history: [],
         publishedAt: [],
+        start: 0,
         historyTtlMs: ttlMs,
         expiresAt: now + ttlMs,
       };
@@ -207,11 +212,13 @@ export class MemoryBackend {
   private expireHistory(state: TopicState, now: number): void {
     const cutoff = now - state.historyTtlMs;
     let expired = 0;
-    while (expired < state.publishedAt.length && (state.publishedAt[expired] as number) <= cutoff) expired++;
-    if (expired > 0) {
-      state.history.splice(0, expired);
-      state.publishedAt.splice(0, expired);
+    while (
+      state.start + expired < state.publishedAt.length &&
+      (state.publishedAt[state.start + expired] as number) <= cutoff
+    ) {
+      expired++;
     }
+    if (expired > 0) trim(state, expired);
   }
 
   private enqueue(delivery: Delivery): void {
@@ -233,5 +240,15 @@ export class MemoryBackend {
       if (delivery.kind === 'publication') member.deliverPublication(delivery.value);
       else member.deliverPresence(delivery.value);
     }
+  }
+}
+
+/** Drop the `count` oldest retained publications; the arrays are compacted once half is dead. */
+function trim(state: TopicState, count: number): void {
+  state.start += count;
+  if (state.start >= 1024 && state.start * 2 >= state.history.length) {
+    state.history = state.history.slice(state.start);
+    state.publishedAt = state.publishedAt.slice(state.start);
+    state.start = 0;
   }
 }
