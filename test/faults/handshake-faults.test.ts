@@ -21,8 +21,10 @@ describe('issue 5: slowloris and oversized handshakes', () => {
       '--max-header-bytes',
       '1024',
     ]);
-    const socket = await openRaw(serve.port);
+    // Taken before connecting: the server's deadline starts at its accept, which is later, so a
+    // loaded test process that sees 'connect' late cannot make the cut look early.
     const connectedAt = performance.now();
+    const socket = await openRaw(serve.port);
     const request = Buffer.from(upgradeRequest('/slow'));
     const received: Buffer[] = [];
     let sent = 0;

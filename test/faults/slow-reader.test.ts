@@ -25,9 +25,11 @@ const MAX_BUFFERED = 1 * MiB;
  * for V8 and Node (socket buffers, and garbage not yet collected from hundreds of MiB of 64 KiB
  * reads). Observed: ~40 MiB growth in broadcast whether 256 MiB or 1 GiB is offered
  * (bench/faults/slow-reader.ts), ~8 MiB in echo; an echo server with an unbounded queue
- * (--max-buffered-bytes 1 GiB) grows by ~270 MiB on the same 256 MiB.
+ * (--max-buffered-bytes 1 GiB) grows by ~270 MiB on the same 256 MiB. On a machine loaded by other
+ * work the garbage is collected later (68 MiB of growth was seen once in broadcast), so the constant
+ * leaves room for that while staying far below the unbounded queue's growth.
  */
-const GROWTH_BOUND = MAX_BUFFERED + 63 * MiB;
+const GROWTH_BOUND = MAX_BUFFERED + 95 * MiB;
 
 describe('issue 5: a slow or absent reader cannot grow the server', { skip: skipWithoutProc() }, () => {
   test('broadcast: 256 MiB offered to a client reading at 1 KiB/s; the server peak RSS grows by less than the bound', async () => {

@@ -38,6 +38,14 @@ async function deadPort(): Promise<number> {
  * nothing resolves (RFC 6761 .invalid), except this client through `lookup` (as every *.fullduplex.invalid): a direct connection
  * reaches our server, and a tunnelled one shows in tinyproxy's log and fails there with its 500.
  */
+/** tinyproxy may write its log line after it answered: wait for it (bounded), then assert. */
+async function assertLogged(proxy: Tinyproxy, pattern: RegExp): Promise<void> {
+  for (let waited = 0; waited < 5000 && !pattern.test(proxy.log()); waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.match(proxy.log(), pattern);
+}
+
 const TARGET = 'ws-target.fullduplex.invalid';
 const toLoopback: LookupFunction = (hostname, options, callback) => {
   if (!hostname.endsWith('.fullduplex.invalid')) {
@@ -90,13 +98,13 @@ describe('connect() through tinyproxy', { skip, timeout: 60_000 }, () => {
   test('ws:// through the `proxy` option', async () => {
     const connection = await connect(`ws://127.0.0.1:${port}/`, { proxy: proxy.url });
     await roundTrip(connection, 'tunnelled');
-    assert.match(proxy.log(), new RegExp(`CONNECT 127\\.0\\.0\\.1:${port}`));
+    await assertLogged(proxy, new RegExp(`CONNECT 127\\.0\\.0\\.1:${port}`));
   });
 
   test('wss:// through the proxy: TLS runs end to end inside the tunnel', async () => {
     const connection = await connect(`wss://localhost:${tlsPort}/`, { proxy: proxy.url, ca: cert });
     await roundTrip(connection, 'tunnelled over tls');
-    assert.match(proxy.log(), new RegExp(`CONNECT localhost:${tlsPort}`));
+    await assertLogged(proxy, new RegExp(`CONNECT localhost:${tlsPort}`));
   });
 
   test('the proxy refusing CONNECT (port not allowed) rejects with its status, naming the proxy', async () => {
@@ -144,7 +152,7 @@ describe('connect() through tinyproxy', { skip, timeout: 60_000 }, () => {
       connect(url, { env: { HTTP_PROXY: proxy.url }, lookup: toLoopback }),
       refusedByProxy(proxy.port),
     );
-    assert.match(proxy.log(), new RegExp(`CONNECT ${TARGET}:${port}`));
+    await assertLogged(proxy, new RegExp(`CONNECT ${TARGET}:${port}`));
     // The same target without the variable is reached directly: only the proxy made it fail.
     await roundTrip(await connect(url, { env: {}, lookup: toLoopback }), 'direct');
   });
@@ -157,7 +165,7 @@ describe('connect() through tinyproxy', { skip, timeout: 60_000 }, () => {
       connect(url, { ...tls, env: { https_proxy: proxy.url, HTTPS_PROXY: dead, HTTP_PROXY: dead } }),
       refusedByProxy(proxy.port),
     );
-    assert.match(proxy.log(), new RegExp(`CONNECT ${TARGET}:${tlsPort}`));
+    await assertLogged(proxy, new RegExp(`CONNECT ${TARGET}:${tlsPort}`));
     await assert.rejects(
       connect(url, { ...tls, env: { HTTPS_PROXY: proxy.url, HTTP_PROXY: dead } }),
       refusedByProxy(proxy.port),

@@ -303,17 +303,23 @@ export function brokerContract(name: string, makeFixture: () => Promise<BrokerFi
       test('publications older than the TTL expire from history', async () => {
         const [a] = await broker();
         const topic = freshTopic('ttl');
-        const ttl = { historySize: 10, historyTtlMs: 300 };
+        // 'old' is past the TTL by the end, 'middle' is not, and the topic never sits idle for a
+        // whole TTL: that holds as long as each step takes under 500 ms, even on a loaded machine.
+        const ttlMs = 1500;
+        const ttl = { historySize: 10, historyTtlMs: ttlMs };
         const first = await a.publish(topic, 'old', ttl);
-        await sleep(200);
+        await sleep(1000);
         await a.publish(topic, 'middle', ttl);
-        await sleep(200);
+        await sleep(1000);
         const last = await a.publish(topic, 'new', ttl);
-        const read = await a.history(topic, { historyTtlMs: 300, since: { offset: 0, epoch: first.epoch } });
+        const read = await a.history(topic, {
+          historyTtlMs: ttlMs,
+          since: { offset: 0, epoch: first.epoch },
+        });
         assert.equal(read.ok, false);
         assert.equal(!read.ok && read.reason, 'history-gap');
         const recent = await a.history(topic, {
-          historyTtlMs: 300,
+          historyTtlMs: ttlMs,
           since: { offset: 1, epoch: first.epoch },
         });
         assert.ok(recent.ok);
