@@ -42,6 +42,7 @@ const allowed: Record<string, readonly string[]> = {
   client: ['protocol', 'connection', 'node', 'codecs'],
   hub: ['protocol', 'connection', 'node', 'server', 'client', 'codecs'],
   cli: ['protocol', 'connection', 'node', 'server', 'client', 'hub', 'codecs'],
+  'hub-client': ['codecs'],
 };
 
 describe('architecture', () => {
@@ -55,6 +56,29 @@ describe('architecture', () => {
     for (const file of files.filter((f) => layerOf(f) === 'protocol')) {
       for (const specifier of importsOf(file)) {
         assert.ok(specifier.startsWith('.'), `${relative(sourceRoot, file)} imports ${specifier}`);
+      }
+    }
+  });
+
+  test('the hub client (fullduplex/client) has no Node imports and runs from its own folder', () => {
+    // It is loaded as plain ES modules by browsers: no node: modules, no packages, no server side, and
+    // at run time nothing outside src/hub-client/ (type-only imports vanish from the emitted code).
+    const clientFiles = files.filter((f) => layerOf(f) === 'hub-client');
+    assert.ok(clientFiles.length > 0, 'src/hub-client/ has source files');
+    for (const file of clientFiles) {
+      const name = relative(sourceRoot, file);
+      const text = readFileSync(file, 'utf8');
+      assert.doesNotMatch(text, /\bBuffer\b|\bprocess\./, `${name} uses a Node global`);
+      for (const specifier of importsOf(file)) {
+        assert.ok(specifier.startsWith('.'), `${name} imports ${specifier}`);
+        const target = relative(sourceRoot, join(file, '..', specifier));
+        assert.ok(!/^(server|node|connection|client)[\\/]/.test(target), `${name} imports ${specifier}`);
+      }
+      for (const match of text.matchAll(
+        /(?:^|\n)\s*(import|export)(\s+type)?[^'"]*?from\s+['"]([^'"]+)['"]/g,
+      )) {
+        if (match[2] !== undefined) continue;
+        assert.ok((match[3] as string).startsWith('./'), `${name} loads ${match[3]} at run time`);
       }
     }
   });

@@ -1,0 +1,533 @@
+import type { Codec } from '../codecs/codec.js';
+import { backoffDelay, type ResolvedReconnectOptions, resolveReconnectOptions } from './backoff.js';
+import { Emitter } from './emitter.js';
+import { HubClientError } from './hub-client-error.js';
+import {
+  type ClientClock,
+  HUB_PROTOCOL,
+  type HubClientOptions,
+  systemClock,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './hub-client-options.js';
+import { Lifecycle } from './lifecycle.js';
+import { OfflineQueue } from './offline-queue.js';
+import { decodePayload, encodePayload, plainJson } from './payload.js';
+import { type Position, type SubscribedEvent, Subscription } from './subscription.js';
+
+export type ClientState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+/** The server's answer to a publish. */
+export interface PublishAck {
+  readonly offset: number;
+  readonly epoch: string;
+}
+
+export interface HubClientEvents {
+  state: ClientState;
+  connecting: { readonly attempt: number };
+  connected: { readonly client: string; readonly ping: number; readonly reconnected: boolean };
+  /** The connection ended; `delay` is when the next attempt starts (none when giving up). */
+  disconnected: {
+    readonly code: number;
+    readonly reason: string;
+    readonly willReconnect: boolean;
+    readonly delay?: number;
+  };
+  /** Every subscription was answered after a reconnect; `complete` is false if any topic lost messages. */
+  recovered: { readonly complete: boolean; readonly topics: readonly SubscribedEvent[] };
+  /** The client gave up for good (unauthorized, protocol-mismatch, attempts-exhausted). */
+  failed: HubClientError;
+  /** Something went wrong that the client survives: a listener threw, a payload did not decode, a stray server error. */
+  error: Error;
+}
+
+interface PendingPublish {
+  readonly request: Record<string, unknown>;
+  readonly resolve: (ack: PublishAck) => void;
+  readonly reject: (error: HubClientError) => void;
+}
+
+/**
+ * A hub client that keeps itself connected: it reconnects with backoff, resubscribes each topic from
+ * its last position, queues publishes while offline, and notices a dead connection by the server's
+ * pings. Runs in browsers and in Node over any WHATWG WebSocket constructor.
+ */
+export class HubClient<T = unknown> {
+  readonly url: string;
+  readonly #WebSocket: WebSocketConstructor;
+  readonly #codec: Codec<T>;
+  readonly #reconnect: ResolvedReconnectOptions;
+  readonly #queue: OfflineQueue<PendingPublish>;
+  readonly #clock: ClientClock;
+  readonly #random: () => number;
+  readonly #heartbeatOption: number | undefined;
+  readonly #connectTimeout: number;
+  readonly #events = new Emitter<HubClientEvents>((error) => this.#reportError(error));
+  readonly #lifecycle: Lifecycle | null;
+  readonly #subscriptions = new Map<string, Subscription<T>>();
+  readonly #inFlight = new Map<number, PendingPublish>();
+  readonly #subscribeRequests = new Map<number, Subscription<T>>();
+  #state: ClientState = 'idle';
+  #socket: WebSocketLike | null = null;
+  #welcomed = false;
+  #everConnected = false;
+  #failedAttempts = 0;
+  #nextId = 1;
+  #timer: unknown = null;
+  #heartbeatTimeout = 0;
+  #lastSeen = 0;
+  #recovering: { waiting: Set<string>; results: SubscribedEvent[] } | null = null;
+
+  constructor(url: string, options: HubClientOptions<T> = {}) {
+    this.url = url;
+    const ctor = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (ctor === undefined)
+      throw new TypeError(
+        "no WebSocket constructor: pass options.WebSocket (e.g. WebSocket from 'fullduplex')",
+      );
+    this.#WebSocket = ctor;
+    this.#codec = options.codec ?? (plainJson as Codec<T>);
+    this.#reconnect = resolveReconnectOptions(options.reconnect);
+    this.#queue = new OfflineQueue(options.queue);
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#heartbeatOption = options.heartbeatTimeout;
+    this.#connectTimeout = options.connectTimeout ?? 10_000;
+    this.#lifecycle =
+      options.lifecycleEvents === false ? null : Lifecycle.ifAvailable(() => this.reconnectNow());
+  }
+
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  on<K extends keyof HubClientEvents>(event: K, listener: (value: HubClientEvents[K]) => void): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  off<K extends keyof HubClientEvents>(event: K, listener: (value: HubClientEvents[K]) => void): void {
+    this.#events.off(event, listener);
+  }
+
+  /** Starts connecting (and keeps connected until close() or a fatal error). */
+  connect(): void {
+    if (this.#state !== 'idle') return;
+    this.#lifecycle?.start();
+    this.#open();
+  }
+
+  /** When waiting to retry, tries again now (the browser came online, the tab became visible). */
+  reconnectNow(): void {
+    if (this.#state !== 'disconnected') return;
+    this.#clearTimer();
+    this.#open();
+  }
+
+  /** Closes for good: queued and unacknowledged publishes fail with `closed`, subscriptions end. */
+  close(code = 1000, reason = ''): void {
+    if (this.#state === 'closed') return;
+    this.#shutdown(new HubClientError('closed', 'the client was closed'));
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket !== null) {
+      detach(socket);
+      socket.close(code, reason);
+    }
+  }
+
+  /**
+   * Follows `topic` from now (or from `since`, to recover what came after it). The subscription lives
+   * across reconnects until `unsubscribe()`; one per topic per client.
+   */
+  subscribe(topic: string, options: { since?: Position } = {}): Subscription<T> {
+    if (this.#state === 'closed') throw new HubClientError('closed', 'the client was closed');
+    if (this.#subscriptions.has(topic))
+      throw new HubClientError('already-subscribed', `already subscribed to ${topic}`);
+    const subscription: Subscription<T> = new Subscription<T>(
+      topic,
+      options.since ?? null,
+      (error) => this.#reportError(error),
+      (ended) => this.#unsubscribe(ended),
+    );
+    this.#subscriptions.set(topic, subscription);
+    if (this.#welcomed) this.#sendSubscribe(subscription);
+    return subscription;
+  }
+
+  /**
+   * Publishes `value` on `topic`; resolves with its offset and epoch. While disconnected it waits in
+   * the offline queue; a full queue with policy `error` throws `queue-full` here.
+   */
+  publish(topic: string, value: T, options: { key?: string } = {}): Promise<PublishAck> {
+    if (this.#state === 'closed')
+      return Promise.reject(new HubClientError('closed', 'the client was closed'));
+    let payload: { data: string; binary?: true };
+    try {
+      payload = encodePayload(this.#codec, value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const request: Record<string, unknown> = { op: 'publish', topic, ...payload };
+    if (options.key !== undefined) request.key = options.key;
+    let pending!: PendingPublish;
+    const promise = new Promise<PublishAck>((resolve, reject) => {
+      pending = { request, resolve, reject };
+    });
+    if (this.#welcomed) {
+      this.#sendPublish(pending);
+      return promise;
+    }
+    if (this.#queue.size === 0) {
+      pending.reject(
+        new HubClientError('not-connected', 'not connected and the offline queue is off (size 0)'),
+      );
+      return promise;
+    }
+    const offer = this.#queue.offer(pending);
+    if (offer.kind === 'refused') {
+      if (this.#queue.policy === 'error')
+        throw new HubClientError('queue-full', `the offline queue is full (${this.#queue.size} publishes)`);
+      pending.reject(new HubClientError('dropped', 'the offline queue was full: this publish was dropped'));
+    } else if (offer.dropped !== undefined) {
+      offer.dropped.reject(
+        new HubClientError('dropped', 'the offline queue was full: the oldest publish was dropped'),
+      );
+    }
+    return promise;
+  }
+
+  #open(): void {
+    this.#setState('connecting');
+    this.#welcomed = false;
+    this.#events.emit('connecting', { attempt: this.#failedAttempts + 1 });
+    let socket: WebSocketLike;
+    try {
+      socket = new this.#WebSocket(this.url, HUB_PROTOCOL);
+    } catch (error) {
+      this.#fail(
+        new HubClientError('invalid-url', `cannot connect to ${this.url}`, { cause: error }),
+        1006,
+        '',
+      );
+      return;
+    }
+    this.#socket = socket;
+    let failure: unknown;
+    socket.onopen = () => {
+      if (socket.protocol !== HUB_PROTOCOL) {
+        const message = `the server did not select the ${HUB_PROTOCOL} subprotocol (got '${socket.protocol}')`;
+        this.#dropSocket(socket, 1000, 'protocol mismatch');
+        this.#fail(new HubClientError('protocol-mismatch', message), 1006, 'protocol mismatch');
+      }
+    };
+    socket.onmessage = (event) => {
+      this.#lastSeen = this.#clock.now();
+      if (typeof event.data === 'string') this.#onFrame(event.data);
+    };
+    socket.onerror = (event) => {
+      failure = (event as { error?: unknown }).error;
+    };
+    socket.onclose = (event) => {
+      if (this.#socket !== socket) return;
+      this.#socket = null;
+      this.#onClosed(event.code, event.reason, failure);
+    };
+    this.#setTimer(this.#connectTimeout, () => {
+      this.#dropSocket(socket, 4000, 'connect timeout');
+      this.#onClosed(1006, 'connect timeout', undefined);
+    });
+  }
+
+  #onFrame(text: string): void {
+    let frame: Record<string, unknown>;
+    try {
+      frame = JSON.parse(text) as Record<string, unknown>;
+    } catch (error) {
+      this.#reportError(
+        new HubClientError('bad-frame', 'the server sent a frame that is not JSON', { cause: error }),
+      );
+      return;
+    }
+    switch (frame.op) {
+      case 'welcome':
+        this.#onWelcome(frame);
+        return;
+      case 'message':
+        this.#onMessage(frame);
+        return;
+      case 'ping':
+        this.#send({ op: 'pong' });
+        return;
+      case 'subscribed':
+        this.#onSubscribed(frame);
+        return;
+      case 'published': {
+        const pending = this.#inFlight.get(frame.id as number);
+        if (pending === undefined) return;
+        this.#inFlight.delete(frame.id as number);
+        pending.resolve({ offset: frame.offset as number, epoch: frame.epoch as string });
+        return;
+      }
+      case 'gap':
+        this.#subscriptions
+          .get(frame.topic as string)
+          ?.gap({
+            topic: frame.topic as string,
+            after: frame.after as Position,
+            reason: String(frame.reason),
+          });
+        return;
+      case 'error':
+        this.#onError(frame);
+        return;
+      default:
+        // unsubscribed, pong, join/leave and ops of later versions need nothing from us.
+        return;
+    }
+  }
+
+  #onWelcome(frame: Record<string, unknown>): void {
+    this.#clearTimer();
+    const reconnected = this.#everConnected;
+    this.#welcomed = true;
+    this.#everConnected = true;
+    this.#failedAttempts = 0;
+    this.#setState('connected');
+    const ping = typeof frame.ping === 'number' ? frame.ping : 0;
+    this.#heartbeatTimeout = this.#heartbeatOption ?? ping * 2000;
+    this.#lastSeen = this.#clock.now();
+    if (this.#heartbeatTimeout > 0) this.#setTimer(this.#heartbeatTimeout, () => this.#checkHeartbeat());
+    this.#recovering =
+      reconnected && this.#subscriptions.size > 0 ? { waiting: new Set(), results: [] } : null;
+    for (const subscription of this.#subscriptions.values()) {
+      this.#recovering?.waiting.add(subscription.topic);
+      this.#sendSubscribe(subscription);
+    }
+    for (const pending of this.#queue.drain()) this.#sendPublish(pending);
+    this.#events.emit('connected', { client: String(frame.client), ping, reconnected });
+  }
+
+  #checkHeartbeat(): void {
+    const silent = this.#clock.now() - this.#lastSeen;
+    if (silent < this.#heartbeatTimeout) {
+      this.#setTimer(this.#heartbeatTimeout - silent, () => this.#checkHeartbeat());
+      return;
+    }
+    const socket = this.#socket;
+    if (socket === null) return;
+    // A stalled peer may never finish a closing handshake: stop waiting for it and move on.
+    this.#dropSocket(socket, 4000, 'heartbeat timeout');
+    this.#onClosed(1006, 'heartbeat timeout', undefined);
+  }
+
+  #onMessage(frame: Record<string, unknown>): void {
+    const topic = frame.topic as string;
+    const subscription = this.#subscriptions.get(topic);
+    const offset = frame.offset as number;
+    const epoch = frame.epoch as string;
+    if (subscription === undefined || !subscription.accept(offset, epoch)) return;
+    let data: T;
+    try {
+      data = decodePayload(this.#codec, frame.data as string, frame.binary === true);
+    } catch (error) {
+      this.#reportError(error);
+      return;
+    }
+    subscription.deliver({ topic, offset, epoch, data });
+  }
+
+  #onSubscribed(frame: Record<string, unknown>): void {
+    const subscription = this.#subscribeRequests.get(frame.id as number);
+    if (subscription === undefined) return;
+    this.#subscribeRequests.delete(frame.id as number);
+    if (this.#subscriptions.get(subscription.topic) !== subscription) return;
+    const recovering = this.#recovering;
+    const event: SubscribedEvent = {
+      topic: subscription.topic,
+      position: frame.position as Position,
+      resubscribed: recovering?.waiting.has(subscription.topic) ?? false,
+      recovered: typeof frame.recovered === 'boolean' ? frame.recovered : undefined,
+      ...(typeof frame.reason === 'string' ? { reason: frame.reason } : {}),
+    };
+    subscription.subscribed(event);
+    if (recovering?.waiting.delete(subscription.topic)) {
+      recovering.results.push(event);
+      this.#finishRecovery();
+    }
+  }
+
+  #finishRecovery(): void {
+    const recovering = this.#recovering;
+    if (recovering === null || recovering.waiting.size > 0) return;
+    this.#recovering = null;
+    const complete = recovering.results.every((result) => result.recovered !== false);
+    this.#events.emit('recovered', { complete, topics: recovering.results });
+  }
+
+  #onError(frame: Record<string, unknown>): void {
+    const error = new HubClientError(String(frame.code), String(frame.message ?? frame.code));
+    const id = frame.id as number;
+    const pending = this.#inFlight.get(id);
+    if (pending !== undefined) {
+      this.#inFlight.delete(id);
+      pending.reject(error);
+      return;
+    }
+    const subscription = this.#subscribeRequests.get(id);
+    if (subscription !== undefined) {
+      this.#subscribeRequests.delete(id);
+      if (this.#subscriptions.get(subscription.topic) === subscription)
+        this.#subscriptions.delete(subscription.topic);
+      if (this.#recovering?.waiting.delete(subscription.topic)) this.#finishRecovery();
+      subscription.fail(error);
+      return;
+    }
+    this.#reportError(error);
+  }
+
+  #sendSubscribe(subscription: Subscription<T>): void {
+    const id = this.#nextId++;
+    this.#subscribeRequests.set(id, subscription);
+    const since = subscription.position;
+    this.#send(
+      since === null
+        ? { op: 'subscribe', id, topic: subscription.topic }
+        : { op: 'subscribe', id, topic: subscription.topic, since },
+    );
+  }
+
+  #sendPublish(pending: PendingPublish): void {
+    const id = this.#nextId++;
+    this.#inFlight.set(id, pending);
+    this.#send({ ...pending.request, id });
+  }
+
+  #unsubscribe(subscription: Subscription<T>): void {
+    if (this.#subscriptions.get(subscription.topic) !== subscription) return;
+    this.#subscriptions.delete(subscription.topic);
+    if (this.#recovering?.waiting.delete(subscription.topic)) this.#finishRecovery();
+    if (this.#welcomed) this.#send({ op: 'unsubscribe', topic: subscription.topic });
+  }
+
+  #send(frame: Record<string, unknown>): void {
+    try {
+      this.#socket?.send(JSON.stringify(frame));
+    } catch {
+      // The socket is closing: its close event follows and settles what was in flight.
+    }
+  }
+
+  #onClosed(code: number, reason: string, failure: unknown): void {
+    this.#clearTimer();
+    const wasWelcomed = this.#welcomed;
+    this.#welcomed = false;
+    this.#recovering = null;
+    this.#subscribeRequests.clear();
+    for (const subscription of this.#subscriptions.values()) subscription.detached();
+    const lost = new HubClientError(
+      'connection-lost',
+      'the connection dropped before the server acknowledged the publish',
+    );
+    for (const pending of this.#inFlight.values()) pending.reject(lost);
+    this.#inFlight.clear();
+    if (this.#state === 'closed') return;
+    const fatal = fatalError(failure, code, wasWelcomed);
+    if (fatal !== null) {
+      this.#fail(fatal, code, reason);
+      return;
+    }
+    if (!wasWelcomed) this.#failedAttempts++;
+    if (this.#failedAttempts >= this.#reconnect.maxAttempts) {
+      const message = `gave up after ${this.#failedAttempts} failed connection attempts (last: ${code} ${reason})`;
+      this.#fail(new HubClientError('attempts-exhausted', message, { cause: failure }), code, reason);
+      return;
+    }
+    const delay = backoffDelay(Math.max(1, this.#failedAttempts), this.#reconnect, this.#random);
+    this.#setState('disconnected');
+    this.#events.emit('disconnected', { code, reason, willReconnect: true, delay });
+    this.#setTimer(delay, () => this.#open());
+  }
+
+  #fail(error: HubClientError, code: number, reason: string): void {
+    this.#shutdown(error);
+    this.#events.emit('disconnected', { code, reason, willReconnect: false });
+    this.#events.emit('failed', error);
+  }
+
+  #shutdown(error: HubClientError): void {
+    this.#clearTimer();
+    this.#lifecycle?.stop();
+    this.#welcomed = false;
+    this.#setState('closed');
+    for (const pending of this.#queue.drain()) pending.reject(error);
+    for (const pending of this.#inFlight.values()) pending.reject(error);
+    this.#inFlight.clear();
+    for (const subscription of this.#subscriptions.values()) subscription.end('unsubscribed');
+    this.#subscriptions.clear();
+  }
+
+  #dropSocket(socket: WebSocketLike, code: number, reason: string): void {
+    if (this.#socket === socket) this.#socket = null;
+    detach(socket);
+    try {
+      socket.close(code, reason);
+    } catch {
+      // Already closing.
+    }
+  }
+
+  #setState(state: ClientState): void {
+    if (this.#state === state) return;
+    this.#state = state;
+    this.#events.emit('state', state);
+  }
+
+  #setTimer(ms: number, fn: () => void): void {
+    this.#clearTimer();
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = null;
+      fn();
+    }, ms);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
+    this.#timer = null;
+  }
+
+  #reportError(error: unknown): void {
+    const reported = error instanceof Error ? error : new Error(String(error));
+    // An error listener that throws must not loop back here.
+    try {
+      this.#events.emit('error', reported);
+    } catch {}
+  }
+}
+
+function detach(socket: WebSocketLike): void {
+  socket.onopen = null;
+  socket.onmessage = null;
+  socket.onerror = null;
+  socket.onclose = null;
+}
+
+/** Errors that another attempt cannot fix: the client stops instead of retrying forever. */
+function fatalError(failure: unknown, code: number, wasWelcomed: boolean): HubClientError | null {
+  const status = (failure as { status?: unknown } | undefined)?.status;
+  if (status === 401 || status === 403)
+    return new HubClientError('unauthorized', `the server refused the connection (HTTP ${status})`, {
+      cause: failure,
+    });
+  // fullduplex's WebSocket fails the handshake itself when no offered subprotocol was selected.
+  if (status === 101)
+    return new HubClientError('protocol-mismatch', `the server did not select ${HUB_PROTOCOL}`, {
+      cause: failure,
+    });
+  if (code === 1008 && !wasWelcomed)
+    return new HubClientError(
+      'unauthorized',
+      'the server closed the connection with 1008 (policy violation)',
+    );
+  return null;
+}
