@@ -11,17 +11,12 @@ import {
   type WebSocketLike,
 } from './hub-client-options.js';
 import { Lifecycle } from './lifecycle.js';
-import { OfflineQueue } from './offline-queue.js';
-import { decodePayload, encodePayload, plainJson } from './payload.js';
-import { type Position, type SubscribedEvent, Subscription } from './subscription.js';
+import { encodePayload, plainJson } from './payload.js';
+import { type PublishAck, Publisher } from './publisher.js';
+import type { Position, Subscription } from './subscription.js';
+import { type RecoveredEvent, TopicRegistry } from './topic-registry.js';
 
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
-
-/** The server's answer to a publish. */
-export interface PublishAck {
-  readonly offset: number;
-  readonly epoch: string;
-}
 
 export interface HubClientEvents {
   state: ClientState;
@@ -35,17 +30,11 @@ export interface HubClientEvents {
     readonly delay?: number;
   };
   /** Every subscription was answered after a reconnect; `complete` is false if any topic lost messages. */
-  recovered: { readonly complete: boolean; readonly topics: readonly SubscribedEvent[] };
+  recovered: RecoveredEvent;
   /** The client gave up for good (unauthorized, protocol-mismatch, attempts-exhausted). */
   failed: HubClientError;
   /** Something went wrong that the client survives: a listener threw, a payload did not decode, a stray server error. */
   error: Error;
-}
-
-interface PendingPublish {
-  readonly request: Record<string, unknown>;
-  readonly resolve: (ack: PublishAck) => void;
-  readonly reject: (error: HubClientError) => void;
 }
 
 /**
@@ -58,16 +47,14 @@ export class HubClient<T = unknown> {
   readonly #WebSocket: WebSocketConstructor;
   readonly #codec: Codec<T>;
   readonly #reconnect: ResolvedReconnectOptions;
-  readonly #queue: OfflineQueue<PendingPublish>;
+  readonly #publisher: Publisher;
   readonly #clock: ClientClock;
   readonly #random: () => number;
   readonly #heartbeatOption: number | undefined;
   readonly #connectTimeout: number;
   readonly #events = new Emitter<HubClientEvents>((error) => this.#reportError(error));
   readonly #lifecycle: Lifecycle | null;
-  readonly #subscriptions = new Map<string, Subscription<T>>();
-  readonly #inFlight = new Map<number, PendingPublish>();
-  readonly #subscribeRequests = new Map<number, Subscription<T>>();
+  readonly #topics: TopicRegistry<T>;
   #state: ClientState = 'idle';
   #socket: WebSocketLike | null = null;
   #welcomed = false;
@@ -77,7 +64,6 @@ export class HubClient<T = unknown> {
   #timer: unknown = null;
   #heartbeatTimeout = 0;
   #lastSeen = 0;
-  #recovering: { waiting: Set<string>; results: SubscribedEvent[] } | null = null;
 
   constructor(url: string, options: HubClientOptions<T> = {}) {
     this.url = url;
@@ -88,8 +74,19 @@ export class HubClient<T = unknown> {
       );
     this.#WebSocket = ctor;
     this.#codec = options.codec ?? (plainJson as Codec<T>);
+    this.#topics = new TopicRegistry(this.#codec, {
+      send: (frame) => this.#send(frame),
+      connected: () => this.#welcomed,
+      nextId: () => this.#nextId++,
+      reportError: (error) => this.#reportError(error),
+      recovered: (event) => this.#events.emit('recovered', event),
+    });
     this.#reconnect = resolveReconnectOptions(options.reconnect);
-    this.#queue = new OfflineQueue(options.queue);
+    this.#publisher = new Publisher(
+      options.queue,
+      (frame) => this.#send(frame),
+      () => this.#nextId++,
+    );
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#heartbeatOption = options.heartbeatTimeout;
@@ -142,17 +139,7 @@ export class HubClient<T = unknown> {
    */
   subscribe(topic: string, options: { since?: Position } = {}): Subscription<T> {
     if (this.#state === 'closed') throw new HubClientError('closed', 'the client was closed');
-    if (this.#subscriptions.has(topic))
-      throw new HubClientError('already-subscribed', `already subscribed to ${topic}`);
-    const subscription: Subscription<T> = new Subscription<T>(
-      topic,
-      options.since ?? null,
-      (error) => this.#reportError(error),
-      (ended) => this.#unsubscribe(ended),
-    );
-    this.#subscriptions.set(topic, subscription);
-    if (this.#welcomed) this.#sendSubscribe(subscription);
-    return subscription;
+    return this.#topics.add(topic, options.since ?? null);
   }
 
   /**
@@ -170,31 +157,7 @@ export class HubClient<T = unknown> {
     }
     const request: Record<string, unknown> = { op: 'publish', topic, ...payload };
     if (options.key !== undefined) request.key = options.key;
-    let pending!: PendingPublish;
-    const promise = new Promise<PublishAck>((resolve, reject) => {
-      pending = { request, resolve, reject };
-    });
-    if (this.#welcomed) {
-      this.#sendPublish(pending);
-      return promise;
-    }
-    if (this.#queue.size === 0) {
-      pending.reject(
-        new HubClientError('not-connected', 'not connected and the offline queue is off (size 0)'),
-      );
-      return promise;
-    }
-    const offer = this.#queue.offer(pending);
-    if (offer.kind === 'refused') {
-      if (this.#queue.policy === 'error')
-        throw new HubClientError('queue-full', `the offline queue is full (${this.#queue.size} publishes)`);
-      pending.reject(new HubClientError('dropped', 'the offline queue was full: this publish was dropped'));
-    } else if (offer.dropped !== undefined) {
-      offer.dropped.reject(
-        new HubClientError('dropped', 'the offline queue was full: the oldest publish was dropped'),
-      );
-    }
-    return promise;
+    return this.#publisher.publish(request, this.#welcomed);
   }
 
   #open(): void {
@@ -254,29 +217,19 @@ export class HubClient<T = unknown> {
         this.#onWelcome(frame);
         return;
       case 'message':
-        this.#onMessage(frame);
+        this.#topics.onMessage(frame);
         return;
       case 'ping':
         this.#send({ op: 'pong' });
         return;
       case 'subscribed':
-        this.#onSubscribed(frame);
+        this.#topics.onSubscribed(frame);
         return;
-      case 'published': {
-        const pending = this.#inFlight.get(frame.id as number);
-        if (pending === undefined) return;
-        this.#inFlight.delete(frame.id as number);
-        pending.resolve({ offset: frame.offset as number, epoch: frame.epoch as string });
+      case 'published':
+        this.#publisher.acked(frame.id, { offset: frame.offset as number, epoch: frame.epoch as string });
         return;
-      }
       case 'gap':
-        this.#subscriptions
-          .get(frame.topic as string)
-          ?.gap({
-            topic: frame.topic as string,
-            after: frame.after as Position,
-            reason: String(frame.reason),
-          });
+        this.#topics.onGap(frame);
         return;
       case 'error':
         this.#onError(frame);
@@ -298,13 +251,8 @@ export class HubClient<T = unknown> {
     this.#heartbeatTimeout = this.#heartbeatOption ?? ping * 2000;
     this.#lastSeen = this.#clock.now();
     if (this.#heartbeatTimeout > 0) this.#setTimer(this.#heartbeatTimeout, () => this.#checkHeartbeat());
-    this.#recovering =
-      reconnected && this.#subscriptions.size > 0 ? { waiting: new Set(), results: [] } : null;
-    for (const subscription of this.#subscriptions.values()) {
-      this.#recovering?.waiting.add(subscription.topic);
-      this.#sendSubscribe(subscription);
-    }
-    for (const pending of this.#queue.drain()) this.#sendPublish(pending);
+    this.#topics.resubscribeAll(reconnected);
+    this.#publisher.flush();
     this.#events.emit('connected', { client: String(frame.client), ping, reconnected });
   }
 
@@ -321,93 +269,11 @@ export class HubClient<T = unknown> {
     this.#onClosed(1006, 'heartbeat timeout', undefined);
   }
 
-  #onMessage(frame: Record<string, unknown>): void {
-    const topic = frame.topic as string;
-    const subscription = this.#subscriptions.get(topic);
-    const offset = frame.offset as number;
-    const epoch = frame.epoch as string;
-    if (subscription === undefined || !subscription.accept(offset, epoch)) return;
-    let data: T;
-    try {
-      data = decodePayload(this.#codec, frame.data as string, frame.binary === true);
-    } catch (error) {
-      this.#reportError(error);
-      return;
-    }
-    subscription.deliver({ topic, offset, epoch, data });
-  }
-
-  #onSubscribed(frame: Record<string, unknown>): void {
-    const subscription = this.#subscribeRequests.get(frame.id as number);
-    if (subscription === undefined) return;
-    this.#subscribeRequests.delete(frame.id as number);
-    if (this.#subscriptions.get(subscription.topic) !== subscription) return;
-    const recovering = this.#recovering;
-    const event: SubscribedEvent = {
-      topic: subscription.topic,
-      position: frame.position as Position,
-      resubscribed: recovering?.waiting.has(subscription.topic) ?? false,
-      recovered: typeof frame.recovered === 'boolean' ? frame.recovered : undefined,
-      ...(typeof frame.reason === 'string' ? { reason: frame.reason } : {}),
-    };
-    subscription.subscribed(event);
-    if (recovering?.waiting.delete(subscription.topic)) {
-      recovering.results.push(event);
-      this.#finishRecovery();
-    }
-  }
-
-  #finishRecovery(): void {
-    const recovering = this.#recovering;
-    if (recovering === null || recovering.waiting.size > 0) return;
-    this.#recovering = null;
-    const complete = recovering.results.every((result) => result.recovered !== false);
-    this.#events.emit('recovered', { complete, topics: recovering.results });
-  }
-
   #onError(frame: Record<string, unknown>): void {
     const error = new HubClientError(String(frame.code), String(frame.message ?? frame.code));
     const id = frame.id as number;
-    const pending = this.#inFlight.get(id);
-    if (pending !== undefined) {
-      this.#inFlight.delete(id);
-      pending.reject(error);
-      return;
-    }
-    const subscription = this.#subscribeRequests.get(id);
-    if (subscription !== undefined) {
-      this.#subscribeRequests.delete(id);
-      if (this.#subscriptions.get(subscription.topic) === subscription)
-        this.#subscriptions.delete(subscription.topic);
-      if (this.#recovering?.waiting.delete(subscription.topic)) this.#finishRecovery();
-      subscription.fail(error);
-      return;
-    }
-    this.#reportError(error);
-  }
-
-  #sendSubscribe(subscription: Subscription<T>): void {
-    const id = this.#nextId++;
-    this.#subscribeRequests.set(id, subscription);
-    const since = subscription.position;
-    this.#send(
-      since === null
-        ? { op: 'subscribe', id, topic: subscription.topic }
-        : { op: 'subscribe', id, topic: subscription.topic, since },
-    );
-  }
-
-  #sendPublish(pending: PendingPublish): void {
-    const id = this.#nextId++;
-    this.#inFlight.set(id, pending);
-    this.#send({ ...pending.request, id });
-  }
-
-  #unsubscribe(subscription: Subscription<T>): void {
-    if (this.#subscriptions.get(subscription.topic) !== subscription) return;
-    this.#subscriptions.delete(subscription.topic);
-    if (this.#recovering?.waiting.delete(subscription.topic)) this.#finishRecovery();
-    if (this.#welcomed) this.#send({ op: 'unsubscribe', topic: subscription.topic });
+    if (this.#publisher.refused(id, error)) return;
+    if (!this.#topics.refused(id, error)) this.#reportError(error);
   }
 
   #send(frame: Record<string, unknown>): void {
@@ -422,15 +288,8 @@ export class HubClient<T = unknown> {
     this.#clearTimer();
     const wasWelcomed = this.#welcomed;
     this.#welcomed = false;
-    this.#recovering = null;
-    this.#subscribeRequests.clear();
-    for (const subscription of this.#subscriptions.values()) subscription.detached();
-    const lost = new HubClientError(
-      'connection-lost',
-      'the connection dropped before the server acknowledged the publish',
-    );
-    for (const pending of this.#inFlight.values()) pending.reject(lost);
-    this.#inFlight.clear();
+    this.#topics.detachAll();
+    this.#publisher.connectionLost();
     if (this.#state === 'closed') return;
     const fatal = fatalError(failure, code, wasWelcomed);
     if (fatal !== null) {
@@ -460,11 +319,8 @@ export class HubClient<T = unknown> {
     this.#lifecycle?.stop();
     this.#welcomed = false;
     this.#setState('closed');
-    for (const pending of this.#queue.drain()) pending.reject(error);
-    for (const pending of this.#inFlight.values()) pending.reject(error);
-    this.#inFlight.clear();
-    for (const subscription of this.#subscriptions.values()) subscription.end('unsubscribed');
-    this.#subscriptions.clear();
+    this.#publisher.shutdown(error);
+    this.#topics.endAll();
   }
 
   #dropSocket(socket: WebSocketLike, code: number, reason: string): void {

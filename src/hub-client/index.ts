@@ -1,12 +1,13 @@
 // fullduplex/client: the reconnecting hub client (browsers and Node, no Node imports).
 export type { ReconnectOptions } from './backoff.js';
 export { backoffDelay } from './backoff.js';
-export type { ClientState, HubClientEvents, PublishAck } from './hub-client.js';
+export type { ClientState, HubClientEvents } from './hub-client.js';
 export { HubClient } from './hub-client.js';
 export { HubClientError } from './hub-client-error.js';
 export type { HubClientOptions, WebSocketConstructor, WebSocketLike } from './hub-client-options.js';
 export { HUB_PROTOCOL } from './hub-client-options.js';
 export type { QueueOptions, QueuePolicy } from './offline-queue.js';
+export type { PublishAck } from './publisher.js';
 export type {
   GapEvent,
   Position,
@@ -16,3 +17,4 @@ export type {
   SubscriptionState,
   TopicMessage,
 } from './subscription.js';
+export type { RecoveredEvent } from './topic-registry.js';

@@ -79,6 +79,17 @@ describe('public API', () => {
     assert.deepEqual(Object.keys(redis).sort(), ['DEFAULT_REDIS_PRESENCE_TTL_MS', 'RedisBroker']);
   });
 
+  test("'fullduplex/client' exports the hub client and nothing of the server side", async () => {
+    const client = await import('fullduplex/client');
+    assert.deepEqual(Object.keys(client).sort(), [
+      'HUB_PROTOCOL',
+      'HubClient',
+      'HubClientError',
+      'backoffDelay',
+    ]);
+    assert.equal(client.HUB_PROTOCOL, 'fullduplex.hub.v1');
+  });
+
   test('the error classes form one hierarchy with stable codes', async () => {
     const api = await import('fullduplex');
     const error = new api.MessageTooBigError('too big', 10);
