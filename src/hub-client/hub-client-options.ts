@@ -10,10 +10,11 @@ export interface WebSocketLike {
   readonly protocol: string;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { readonly data: unknown }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
-  onclose: ((event: { readonly code: number; readonly reason: string }) => void) | null;
+  // Typed loosely so that browsers' and fullduplex's WebSocket types fit; the client sets functions.
+  onopen: unknown;
+  onmessage: unknown;
+  onerror: unknown;
+  onclose: unknown;
 }
 
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;

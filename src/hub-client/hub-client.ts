@@ -184,14 +184,14 @@ export class HubClient<T = unknown> {
         this.#fail(new HubClientError('protocol-mismatch', message), 1006, 'protocol mismatch');
       }
     };
-    socket.onmessage = (event) => {
+    socket.onmessage = (event: { readonly data: unknown }) => {
       this.#lastSeen = this.#clock.now();
       if (typeof event.data === 'string') this.#onFrame(event.data);
     };
-    socket.onerror = (event) => {
+    socket.onerror = (event: unknown) => {
       failure = (event as { error?: unknown }).error;
     };
-    socket.onclose = (event) => {
+    socket.onclose = (event: { readonly code: number; readonly reason: string }) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
       this.#onClosed(event.code, event.reason, failure);

@@ -52,6 +52,8 @@ export class Subscription<T> implements AsyncIterable<TopicMessage<T>> {
   readonly topic: string;
   #state: SubscriptionState = 'pending';
   #position: Position | null;
+  /** The server announced a gap since the last message: the offset jump that follows is not news. */
+  #gapAnnounced = false;
   readonly #events: Emitter<SubscriptionEvents<T>>;
   readonly #unsubscribe: (subscription: Subscription<T>) => void;
   readonly #iterators = new Set<MessageIterator<T>>();
@@ -111,6 +113,7 @@ export class Subscription<T> implements AsyncIterable<TopicMessage<T>> {
     if (this.#state === 'unsubscribed' || this.#state === 'failed') return;
     this.#state = 'active';
     this.#position = event.position;
+    this.#gapAnnounced = false;
     this.#events.emit('subscribed', event);
   }
 
@@ -128,7 +131,17 @@ export class Subscription<T> implements AsyncIterable<TopicMessage<T>> {
     const position = this.#position;
     if (position !== null && epoch === position.epoch && offset <= position.offset) return false;
     // Another epoch means the topic started a new sequence (the server announces any loss with a gap
-    // frame first): go on in it.
+    // frame first): go on in it. A jump within the epoch means publications were skipped (the server's
+    // slow-consumer policy dropped them): tell the application, then go on.
+    if (
+      position !== null &&
+      epoch === position.epoch &&
+      offset > position.offset + 1 &&
+      !this.#gapAnnounced
+    ) {
+      this.#events.emit('gap', { topic: this.topic, after: position, reason: 'skipped' });
+    }
+    this.#gapAnnounced = false;
     this.#position = { offset, epoch };
     return true;
   }
@@ -141,6 +154,7 @@ export class Subscription<T> implements AsyncIterable<TopicMessage<T>> {
 
   /** @internal */
   gap(event: GapEvent): void {
+    this.#gapAnnounced = true;
     this.#events.emit('gap', event);
   }
 

@@ -403,6 +403,26 @@ describe('subscriptions across reconnects', () => {
       reason: 'broker',
     });
     assert.deepEqual(gaps, [{ topic: 'news', after: { offset: 4, epoch: 'e1' }, reason: 'broker' }]);
+    const [request0] = FakeWebSocket.last.sentOps('subscribe');
+    FakeWebSocket.last.receive({
+      op: 'subscribed',
+      id: request0?.id,
+      topic: 'news',
+      position: { offset: 0, epoch: 'e1' },
+    });
+    FakeWebSocket.last.receive(message(1));
+    FakeWebSocket.last.receive({
+      op: 'gap',
+      topic: 'news',
+      after: { offset: 1, epoch: 'e1' },
+      reason: 'broker',
+    });
+    FakeWebSocket.last.receive(message(5)); // the announced gap: no second report
+    FakeWebSocket.last.receive(message(8)); // 6 and 7 skipped silently (slow-consumer policy): reported
+    assert.deepEqual(gaps.slice(1), [
+      { topic: 'news', after: { offset: 1, epoch: 'e1' }, reason: 'broker' },
+      { topic: 'news', after: { offset: 5, epoch: 'e1' }, reason: 'skipped' },
+    ]);
     const secret = hub.subscribe('secret');
     secret.on('error', (error) => errors.push(error));
     const request = FakeWebSocket.last.sentOps('subscribe').at(-1);
