@@ -1,31 +1,28 @@
 import { Connection } from '../../src/connection/connection.js';
 import type { ConnectionOptions } from '../../src/connection/connection-options.js';
 import type { TransportHandler } from '../../src/connection/transport.js';
+import {
+  type ConnectionPair,
+  connectionPair as publicConnectionPair,
+} from '../../src/testing/connection-pair.js';
+import { createPipe, type PipeOptions, type PipeTransport } from '../../src/testing/pipe.js';
 import { fixedMaskSource, type ParsedFrame, parseFrames } from './frames.js';
-import { createPipe, type PipeOptions, type PipeTransport } from './pipe.js';
 
 type SideOptions = Partial<ConnectionOptions>;
 
-export interface ConnectionPair {
-  readonly client: Connection;
-  readonly server: Connection;
-  readonly clientEnd: PipeTransport;
-  readonly serverEnd: PipeTransport;
-}
+export type { ConnectionPair };
 
-/** A client Connection and a server Connection joined by an in-memory pipe (real Protocols both sides). */
+/**
+ * The public pair (fullduplex/testing) with the suite's default of a fixed client mask, so raw
+ * bytes on the wire are predictable.
+ */
 export function connectionPair(
   options: { client?: SideOptions; server?: SideOptions; both?: SideOptions; pipe?: PipeOptions } = {},
 ): ConnectionPair {
-  const [clientEnd, serverEnd] = createPipe(options.pipe);
-  const server = new Connection(serverEnd, { ...options.both, ...options.server, role: 'server' });
-  const client = new Connection(clientEnd, {
-    maskSource: fixedMaskSource(),
-    ...options.both,
-    ...options.client,
-    role: 'client',
+  return publicConnectionPair({
+    ...options,
+    client: { maskSource: fixedMaskSource(), ...options.both, ...options.client },
   });
-  return { client, server, clientEnd, serverEnd };
 }
 
 /** The far end of a pipe driven by hand: records what arrives, writes raw frames. */
@@ -76,15 +73,4 @@ export function rawPair(options: SideOptions & { role?: 'client' | 'server'; pip
   return { connection, peer: new RawPeer(b), connectionEnd: a };
 }
 
-export function macrotask(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Let the pipe deliver until `condition` holds; fails after `turns` macrotasks (bounded, no wall-clock timing). */
-export async function until(condition: () => boolean, turns = 10_000): Promise<void> {
-  for (let turn = 0; turn < turns; turn++) {
-    if (condition()) return;
-    await macrotask();
-  }
-  throw new Error('condition not reached');
-}
+export { nextTurn as macrotask, until } from '../../src/testing/until.js';

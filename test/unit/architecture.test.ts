@@ -43,6 +43,7 @@ const allowed: Record<string, readonly string[]> = {
   hub: ['protocol', 'connection', 'node', 'server', 'client', 'codecs'],
   cli: ['protocol', 'connection', 'node', 'server', 'client', 'hub', 'codecs'],
   'hub-client': ['codecs'],
+  testing: ['protocol', 'connection'],
 };
 
 describe('architecture', () => {

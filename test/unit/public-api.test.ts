@@ -50,6 +50,8 @@ const hubExports = [
   'topicNameProblem',
 ];
 
+const testingExports = ['FakeClock', 'PipeTransport', 'connectionPair', 'createPipe', 'nextTurn', 'until'];
+
 describe('public API', () => {
   test("'fullduplex' exports exactly the curated names", async () => {
     const api = await import('fullduplex');
@@ -88,6 +90,11 @@ describe('public API', () => {
       'backoffDelay',
     ]);
     assert.equal(client.HUB_PROTOCOL, 'fullduplex.hub.v1');
+  });
+
+  test("'fullduplex/testing' exports exactly the test harness's curated names", async () => {
+    const testing = await import('fullduplex/testing');
+    assert.deepEqual(Object.keys(testing).sort(), [...testingExports].sort());
   });
 
   test('the error classes form one hierarchy with stable codes', async () => {
