@@ -22,7 +22,7 @@ const usage = `usage: node .build/bench/run.js [options]
   --quick                 one round, short windows, 2,000 idle connections (a minute or two)
   --scenarios a,b         any of: ${scenarios.map((scenario) => scenario.name).join(', ')}, ${HUB_SCENARIO}
                           (default: all but idle-max)
-  --servers a,b           any of: ${serverCatalog.map((server) => server.name).join(', ')} (default: all)
+  --servers a,b           any of: ${serverCatalog.map((server) => server.name).join(', ')} (default: all but fullduplex-subscribed)
   --rounds N              rounds per scenario (default 3, --quick 1)
   --verify                compare every reply byte too (slower; the smoke test does this)
   --no-micro              skip the parser micro-benchmark
@@ -74,7 +74,11 @@ const chosenScenarios =
   otherScenarios !== undefined && otherScenarios.length === 0
     ? []
     : selected(scenarios, otherScenarios?.join(','), (scenario) => scenario.byDefault);
-const chosenServers = selected(serverCatalog, values.servers, () => true);
+const chosenServers = selected(
+  serverCatalog,
+  values.servers,
+  (server) => server.name !== 'fullduplex-subscribed',
+);
 const startedAt = performance.now();
 
 function log(line: string): void {

@@ -2,12 +2,13 @@
 // fullduplex through its CLI. Each says whether it can run here and how to launch it in a mode.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { ServerMode } from '../servers/server-options.js';
 import type { ReplyFraming } from './load-job.js';
 import { compiledServer, fullduplexCli, repositoryRoot } from './paths.js';
 import type { ServerLaunch } from './server-process.js';
 
-export type ServerName = 'raw' | 'ws' | 'ws-bufferutil' | 'fullduplex';
+export type ServerName = 'raw' | 'ws' | 'ws-bufferutil' | 'fullduplex' | 'fullduplex-subscribed';
 
 export interface ServerSpec {
   name: ServerName;
@@ -72,6 +73,24 @@ export const serverCatalog: readonly ServerSpec[] = [
     unavailable: () => (existsSync(fullduplexCli) ? null : 'bin/fullduplex.js is missing'),
     launch: (mode, compress) => ({
       args: [fullduplexCli, 'serve', ...modeArgs(mode, compress)],
+      cwd: repositoryRoot,
+    }),
+  },
+  {
+    // Not in the default set's tables' meaning: the same CLI with a listener on every diagnostics
+    // channel (bench/servers/subscribe-all.ts), to measure what subscribing costs.
+    name: 'fullduplex-subscribed',
+    label: 'fullduplex, channels subscribed',
+    replyFraming: 'websocket',
+    unavailable: () => (existsSync(fullduplexCli) ? null : 'bin/fullduplex.js is missing'),
+    launch: (mode, compress) => ({
+      args: [
+        '--import',
+        pathToFileURL(compiledServer('subscribe-all')).href,
+        fullduplexCli,
+        'serve',
+        ...modeArgs(mode, compress),
+      ],
       cwd: repositoryRoot,
     }),
   },

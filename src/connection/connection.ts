@@ -88,6 +88,8 @@ let portsFor: (connection: Connection) => ConnectionPorts;
  * connection. Set by Connection's static block.
  */
 export let watchClosed: (connection: Connection, watcher: (connection: Connection) => void) => void;
+/** For the server's close event only (not re-exported): how the connection ended, null while open. */
+export let closeInfoOf: (connection: Connection) => CloseInfo | null;
 /** For the server only (not re-exported): close now with `code`, dropping the backlog (memory budget, a failed onConnection). */
 export let shedConnection: (connection: Connection, code: number, reason: string) => void;
 /** What a connection holds inbound, as its budget counts it (Inbound's figures). */
@@ -815,6 +817,7 @@ export class Connection implements AsyncIterable<Message> {
     portsFor = (connection) => new Ports(connection);
     shedConnection = (connection, code, reason) => failLocally(connection.#ports, code, reason);
     inboundHeld = (connection) => connection.#inbound;
+    closeInfoOf = (connection) => connection.#close.info;
     watchClosed = (connection, watcher) => {
       if (connection.#close.info !== null) watcher(connection);
       else connection.#closeWatcher = watcher;

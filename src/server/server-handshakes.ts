@@ -1,12 +1,14 @@
 // The handshakes a WebSocketServer has in progress, from admission to the 101: the slot each holds in
 // the admission table, its answer when refused, timed out or evicted, and the hand-over of an accepted
 // socket to a Connection. Both entry points use it: `listen` (accept-raw.ts) and `handleUpgrade`.
+
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { deliverError, isThenable } from '../callback-errors.js';
 import type { BufferBudget } from '../connection/buffer-budget.js';
-import { Connection, shedConnection, watchClosed } from '../connection/connection.js';
+import { Connection, closeInfoOf, shedConnection, watchClosed } from '../connection/connection.js';
+import type { CloseInfo } from '../connection/message.js';
 import { HandshakeError } from '../errors.js';
 import { nodeSha1 } from '../node/crypto.js';
 import { SocketTransport } from '../node/socket-transport.js';
@@ -17,6 +19,14 @@ import {
   type PendingEntry,
 } from './admission-table.js';
 import { ConnectionAdmission } from './connection-admission.js';
+import {
+  connectionCloseChannel,
+  handshakeRefusedChannel,
+  publishClose,
+  publishOpen,
+  publishRefused,
+  upgradeTracingChannel,
+} from './diagnostics.js';
 import { answerAndClose, type BusyAnswers, busyAnswers } from './handshake-answers.js';
 import { errorResponse, type NegotiableRequest, negotiateUpgrade } from './negotiate-upgrade.js';
 import { RetainedRequest } from './retained-request.js';
@@ -67,6 +77,7 @@ export class ServerHandshakes {
   /** Takes a closed connection out of the set: one function per server, not a closure per connection. */
   readonly #forgetConnection = (connection: Connection): void => {
     this.#connections.delete(connection);
+    if (connectionCloseChannel.hasSubscribers) publishClose(connection, closeInfoOf(connection) as CloseInfo);
   };
 
   constructor(settings: HandshakeSettings, stats: ServerStats, connections: Set<Connection>) {
@@ -176,13 +187,30 @@ export class ServerHandshakes {
     return this.negotiate(pending, request, head, shared);
   }
 
-  async negotiate(
+  negotiate(
     pending: PendingHandshake,
     request: NegotiableRequest,
     head: Buffer,
     shared: boolean,
     /** The head's text when we read it ourselves: the connection keeps that rather than the parsed request. */
     headText?: string,
+  ): Promise<Connection | undefined> {
+    if (!upgradeTracingChannel.hasSubscribers)
+      return this.#negotiate(pending, request, head, shared, headText);
+    // tracePromise adds `result` (the Connection, or undefined when refused) or `error` to the context.
+    const context = { request, remoteAddress: (pending.socket as Partial<Socket>).remoteAddress };
+    return upgradeTracingChannel.tracePromise(
+      () => this.#negotiate(pending, request, head, shared, headText),
+      context,
+    );
+  }
+
+  async #negotiate(
+    pending: PendingHandshake,
+    request: NegotiableRequest,
+    head: Buffer,
+    shared: boolean,
+    headText: string | undefined,
   ): Promise<Connection | undefined> {
     // Checked before the hooks run (cheap refusal) and again before the 101 (hooks may be async).
     const busy = this.#connectionAdmission.check();
@@ -237,6 +265,7 @@ export class ServerHandshakes {
     this.#stats.upgrades++;
     this.#connections.add(connection);
     watchClosed(connection, this.#forgetConnection);
+    publishOpen(connection);
     const onConnection = this.#options.onConnection;
     if (onConnection !== undefined) {
       let result: unknown;
@@ -272,6 +301,8 @@ export class ServerHandshakes {
     if (pending.answered) return;
     pending.answered = true;
     this.#stats.refused++;
+    if (handshakeRefusedChannel.hasSubscribers)
+      publishRefused(response, (pending.socket as Partial<Socket>).remoteAddress);
     this.#leave(pending);
     answerAndClose(pending.socket, response, this.#settings.limits.timeout);
   }
@@ -391,6 +422,8 @@ export class ServerHandshakes {
    */
   #turnAway(socket: Duplex, response: string, why: 'table-full' | 'address-full'): void {
     this.#countRefusal(why);
+    if (handshakeRefusedChannel.hasSubscribers)
+      publishRefused(response, (socket as Partial<Socket>).remoteAddress);
     socket.on('error', () => socket.destroy());
     answerAndClose(socket, response, TURN_AWAY_LINGER);
   }
