@@ -5,31 +5,13 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { PerMessageDeflate } from '../../src/node/deflate.js';
 import { drainContextPool } from '../../src/node/zlib-context-pool.js';
-import type { DeflateParameters } from '../../src/protocol/extensions/permessage-deflate.js';
 import { Opcode } from '../../src/protocol/opcodes.js';
 import { Protocol } from '../../src/protocol/protocol.js';
-import { clientFrame, fixedMaskSource, frame, hex, RecordingHandler, toHex } from '../helpers/frames.js';
+import { deflateClient, deflateServer, TAKEOVER } from '../helpers/deflate-endpoints.js';
+import { clientFrame, frame, hex, RecordingHandler, toHex } from '../helpers/frames.js';
 
-const TAKEOVER: DeflateParameters = {
-  serverNoContextTakeover: false,
-  clientNoContextTakeover: false,
-  serverMaxWindowBits: 15,
-  clientMaxWindowBits: 15,
-};
-
-function client(params = TAKEOVER) {
-  const handler = new RecordingHandler();
-  const extension = new PerMessageDeflate('client', params);
-  const protocol = new Protocol(handler, { role: 'client', extension, maskSource: fixedMaskSource() });
-  return { handler, protocol, extension };
-}
-
-function server(params = TAKEOVER) {
-  const handler = new RecordingHandler();
-  const extension = new PerMessageDeflate('server', params);
-  const protocol = new Protocol(handler, { role: 'server', extension });
-  return { handler, protocol, extension };
-}
+const client = deflateClient;
+const server = deflateServer;
 
 function texts(handler: RecordingHandler): string[] {
   return handler.messages().map((message) => message.data.toString());
