@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import WebSocket from 'ws';
@@ -96,6 +97,33 @@ describe('fullduplex serve', () => {
     assert.equal(code, 1001);
     const [exitCode] = await once(child, 'exit');
     assert.equal(exitCode, 0);
+  });
+
+  test('echo mode with --workers 2: two worker processes on one port echo every client; SIGTERM stops them all', async () => {
+    const { child, url } = await startServe(['--mode', 'echo', '--workers', '2']);
+    const workers = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ');
+    assert.equal(workers.length, 2, 'the primary forked two workers');
+    const sockets = await Promise.all([open(url), open(url), open(url), open(url)]);
+    const replies = sockets.map((socket) => nextMessage(socket));
+    sockets.forEach((socket, index) => socket.send(`from ${index}`));
+    const texts = (await Promise.all(replies)).map((reply) => reply.data.toString());
+    assert.deepEqual(texts, ['from 0', 'from 1', 'from 2', 'from 3']);
+    const closes = sockets.map((socket) => once(socket, 'close'));
+    child.kill('SIGTERM');
+    for (const [code] of (await Promise.all(closes)) as [number][]) assert.equal(code, 1001);
+    const [exitCode] = await once(child, 'exit');
+    assert.equal(exitCode, 0);
+  });
+
+  test('broadcast mode refuses --workers (a broadcast would stay in one worker)', async () => {
+    const child = spawn(process.execPath, [bin, 'serve', '--mode', 'broadcast', '--workers', '2', '--port', '0']);
+    let errors = '';
+    child.stderr.on('data', (chunk) => {
+      errors += chunk;
+    });
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 2);
+    assert.match(errors, /--workers needs --mode echo or --mode hub/);
   });
 
   test('broadcast mode sends every message to every client, the sender included', async () => {

@@ -59,7 +59,7 @@ export const serveFlags = {
     placeholder: 'N',
     default: 1,
     min: 1,
-    help: 'hub: worker processes on one port (node:cluster); more than 1 needs --redis',
+    help: 'echo or hub: worker processes on one port (node:cluster); a hub with more than 1 needs --redis',
   },
   host: {
     type: 'string',

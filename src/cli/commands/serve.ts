@@ -56,8 +56,11 @@ async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
 
   const workers = integerFlag(flags, 'workers');
   if (workers > 1 && cluster.isPrimary) {
-    if (mode !== 'hub') throw new UsageError('--workers needs --mode hub');
-    if (optionalStringFlag(flags, 'redis') === undefined) {
+    // Broadcast mode has no broker: a message would reach only its sender's worker.
+    if (mode === 'broadcast') {
+      throw new UsageError('--workers needs --mode echo or --mode hub (a broadcast stays in one worker)');
+    }
+    if (mode === 'hub' && optionalStringFlag(flags, 'redis') === undefined) {
       throw new UsageError('--workers N > 1 needs --redis: workers share topics only through Redis');
     }
     return runWorkers(workers, shutdownTimeout);
