@@ -105,7 +105,7 @@ describe('fullduplex serve', () => {
     assert.equal(workers.length, 2, 'the primary forked two workers');
     const sockets = await Promise.all([open(url), open(url), open(url), open(url)]);
     const replies = sockets.map((socket) => nextMessage(socket));
-    sockets.forEach((socket, index) => socket.send(`from ${index}`));
+    for (const [index, socket] of sockets.entries()) socket.send(`from ${index}`);
     const texts = (await Promise.all(replies)).map((reply) => reply.data.toString());
     assert.deepEqual(texts, ['from 0', 'from 1', 'from 2', 'from 3']);
     const closes = sockets.map((socket) => once(socket, 'close'));
@@ -116,7 +116,16 @@ describe('fullduplex serve', () => {
   });
 
   test('broadcast mode refuses --workers (a broadcast would stay in one worker)', async () => {
-    const child = spawn(process.execPath, [bin, 'serve', '--mode', 'broadcast', '--workers', '2', '--port', '0']);
+    const child = spawn(process.execPath, [
+      bin,
+      'serve',
+      '--mode',
+      'broadcast',
+      '--workers',
+      '2',
+      '--port',
+      '0',
+    ]);
     let errors = '';
     child.stderr.on('data', (chunk) => {
       errors += chunk;
