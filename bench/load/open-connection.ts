@@ -26,11 +26,13 @@ export interface ConnectOptions {
   deflate?: boolean | 'browser';
   /** Source address on loopback (127.0.0.x), to get past one address's ephemeral ports. */
   localAddress?: string;
+  /** Request path (default '/'). */
+  path?: string;
 }
 
 export function upgradeRequest(options: ConnectOptions): Buffer {
   const lines = [
-    'GET / HTTP/1.1',
+    `GET ${options.path ?? '/'} HTTP/1.1`,
     `Host: ${options.host}:${options.port}`,
     'Upgrade: websocket',
     'Connection: Upgrade',
