@@ -42,6 +42,8 @@ export class ArenaAuthority {
   #leaseTimer;
   #tickTimer;
   #stopped = false;
+  /** A lease call in flight: a Redis that answers slowly gets one call at a time, not a pile. */
+  #leaseBusy = false;
   /** Set while this process holds the lease and ticks. */
   #term = 0;
   #state;
@@ -85,7 +87,8 @@ export class ArenaAuthority {
   }
 
   async #keepLease() {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#leaseBusy) return;
+    this.#leaseBusy = true;
     try {
       if (this.#term > 0) {
         if (!(await this.#lease.renew())) this.#lose('lease taken over');
@@ -103,6 +106,8 @@ export class ArenaAuthority {
       this.counters.errors++;
       // Redis unreachable: keep ticking only while the lease is surely still ours (the tick checks).
       if (this.#term === 0) this.#log(`game ${this.#arena}: lease: ${error.message}`);
+    } finally {
+      this.#leaseBusy = false;
     }
   }
 
@@ -148,7 +153,12 @@ export class ArenaAuthority {
   }
 
   async #tick() {
-    if (this.#term === 0 || this.#ticking) return;
+    if (this.#term === 0) return;
+    if (this.#ticking) {
+      // The last tick of a term this process lost and took again is still out: wait for it.
+      this.#schedule();
+      return;
+    }
     if (this.#lease.validFor() <= 0) {
       this.#lose('lease not renewed in time');
       return;
