@@ -131,7 +131,7 @@ async function serveOneProcess(spec, args) {
   const opened = await openBroker(args.redis, { presenceTtlMs });
   const hub = createHub({
     onError: logError,
-    ...(spec.hubOptions?.(args) ?? {}),
+    ...(spec.hubOptions?.(args, { processLabel }) ?? {}),
     ...(opened.broker ? { broker: opened.broker } : {}),
   });
   hub.onStateChange((state, error) => {
@@ -181,7 +181,7 @@ async function serveOneProcess(spec, args) {
 
 /**
  * Runs an example server (see APPS conventions in the README's Examples section):
- * `{ name, directory, defaultPort, flags?, hubOptions?(args), serverOptions?, setup?({ hub, args,
+ * `{ name, directory, defaultPort, flags?, hubOptions?(args, { processLabel }), serverOptions?, setup?({ hub, args,
  * route, processLabel }) }`. `setup` may return a cleanup function, run at shutdown before the hub
  * closes. `route(method, path, (request, response, body) => ...)` adds an HTTP endpoint (`body` is
  * the request body as text); a path ending in `/*` matches every path under it.

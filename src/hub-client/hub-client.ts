@@ -1,6 +1,7 @@
 import type { Codec } from '../codecs/codec.js';
 import { backoffDelay, type ResolvedReconnectOptions, resolveReconnectOptions } from './backoff.js';
 import { Emitter } from './emitter.js';
+import { fatalError } from './fatal-error.js';
 import { HubClientError } from './hub-client-error.js';
 import {
   type ClientClock,
@@ -13,7 +14,8 @@ import {
 import { Lifecycle } from './lifecycle.js';
 import { encodePayload, plainJson } from './payload.js';
 import { type PublishAck, Publisher } from './publisher.js';
-import type { Position, Subscription } from './subscription.js';
+import { type HistoryAnswer, ReadRequests } from './read-requests.js';
+import type { Position, PresenceEntry, Subscription } from './subscription.js';
 import { type RecoveredEvent, TopicRegistry } from './topic-registry.js';
 
 export type ClientState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
@@ -55,6 +57,7 @@ export class HubClient<T = unknown> {
   readonly #events = new Emitter<HubClientEvents>((error) => this.#reportError(error));
   readonly #lifecycle: Lifecycle | null;
   readonly #topics: TopicRegistry<T>;
+  readonly #reads: ReadRequests<T>;
   #state: ClientState = 'idle';
   #socket: WebSocketLike | null = null;
   #welcomed = false;
@@ -80,6 +83,12 @@ export class HubClient<T = unknown> {
       nextId: () => this.#nextId++,
       reportError: (error) => this.#reportError(error),
       recovered: (event) => this.#events.emit('recovered', event),
+    });
+    this.#reads = new ReadRequests(this.#codec, {
+      send: (frame) => this.#send(frame),
+      connected: () => this.#welcomed,
+      nextId: () => this.#nextId++,
+      state: () => this.#state,
     });
     this.#reconnect = resolveReconnectOptions(options.reconnect);
     this.#publisher = new Publisher(
@@ -160,6 +169,16 @@ export class HubClient<T = unknown> {
     return this.#publisher.publish(request, this.#welcomed);
   }
 
+  /** Who is subscribed to `topic` now (every process), for a topic with presence on. Only while connected. */
+  presence(topic: string): Promise<PresenceEntry[]> {
+    return this.#reads.read('presence', { topic });
+  }
+
+  /** `topic`'s history: the newest `limit` publications, or those after `since`. Only while connected. */
+  history(topic: string, query: { since?: Position; limit?: number } = {}): Promise<HistoryAnswer<T>> {
+    return this.#reads.read('history', { topic, ...query });
+  }
+
   #open(): void {
     this.#setState('connecting');
     this.#welcomed = false;
@@ -231,11 +250,19 @@ export class HubClient<T = unknown> {
       case 'gap':
         this.#topics.onGap(frame);
         return;
+      case 'join':
+      case 'leave':
+        this.#topics.onPresence(frame);
+        return;
+      case 'presence':
+      case 'history':
+        this.#reads.answered(frame);
+        return;
       case 'error':
         this.#onError(frame);
         return;
       default:
-        // unsubscribed, pong, join/leave and ops of later versions need nothing from us.
+        // unsubscribed, pong and ops of later versions need nothing from us.
         return;
     }
   }
@@ -272,7 +299,7 @@ export class HubClient<T = unknown> {
   #onError(frame: Record<string, unknown>): void {
     const error = new HubClientError(String(frame.code), String(frame.message ?? frame.code));
     const id = frame.id as number;
-    if (this.#publisher.refused(id, error)) return;
+    if (this.#publisher.refused(id, error) || this.#reads.refused(id, error)) return;
     if (!this.#topics.refused(id, error)) this.#reportError(error);
   }
 
@@ -290,6 +317,7 @@ export class HubClient<T = unknown> {
     this.#welcomed = false;
     this.#topics.detachAll();
     this.#publisher.connectionLost();
+    this.#reads.failAll(new HubClientError('connection-lost', 'the connection dropped before the answer'));
     if (this.#state === 'closed') return;
     const fatal = fatalError(failure, code, wasWelcomed);
     if (fatal !== null) {
@@ -320,6 +348,7 @@ export class HubClient<T = unknown> {
     this.#welcomed = false;
     this.#setState('closed');
     this.#publisher.shutdown(error);
+    this.#reads.failAll(error);
     this.#topics.endAll();
   }
 
@@ -366,24 +395,4 @@ function detach(socket: WebSocketLike): void {
   socket.onmessage = null;
   socket.onerror = null;
   socket.onclose = null;
-}
-
-/** Errors that another attempt cannot fix: the client stops instead of retrying forever. */
-function fatalError(failure: unknown, code: number, wasWelcomed: boolean): HubClientError | null {
-  const status = (failure as { status?: unknown } | undefined)?.status;
-  if (status === 401 || status === 403)
-    return new HubClientError('unauthorized', `the server refused the connection (HTTP ${status})`, {
-      cause: failure,
-    });
-  // fullduplex's WebSocket fails the handshake itself when no offered subprotocol was selected.
-  if (status === 101)
-    return new HubClientError('protocol-mismatch', `the server did not select ${HUB_PROTOCOL}`, {
-      cause: failure,
-    });
-  if (code === 1008 && !wasWelcomed)
-    return new HubClientError(
-      'unauthorized',
-      'the server closed the connection with 1008 (policy violation)',
-    );
-  return null;
 }

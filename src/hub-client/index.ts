@@ -8,9 +8,12 @@ export type { HubClientOptions, WebSocketConstructor, WebSocketLike } from './hu
 export { HUB_PROTOCOL } from './hub-client-options.js';
 export type { QueueOptions, QueuePolicy } from './offline-queue.js';
 export type { PublishAck } from './publisher.js';
+export type { HistoryAnswer } from './read-requests.js';
 export type {
   GapEvent,
   Position,
+  PresenceEntry,
+  PresenceEvent,
   SubscribedEvent,
   Subscription,
   SubscriptionEvents,

@@ -34,10 +34,26 @@ export interface GapEvent {
   readonly reason: string;
 }
 
+/** Who is subscribed to a topic with presence on (any process). */
+export interface PresenceEntry {
+  /** The connection's presence id, unique across processes. */
+  readonly id: string;
+  /** What the server's `presenceInfo` hook says about it, if anything. */
+  readonly info?: unknown;
+}
+
+/** Someone subscribed to (`join`) or left (`leave`) a topic with presence on. */
+export interface PresenceEvent {
+  readonly topic: string;
+  readonly entry: PresenceEntry;
+}
+
 export interface SubscriptionEvents<T> {
   message: TopicMessage<T>;
   subscribed: SubscribedEvent;
   gap: GapEvent;
+  join: PresenceEvent;
+  leave: PresenceEvent;
   /** The server refused the subscription (forbidden, invalid-topic, ...): it is over. */
   error: HubClientError;
 }
@@ -150,6 +166,12 @@ export class Subscription<T> implements AsyncIterable<TopicMessage<T>> {
   deliver(message: TopicMessage<T>): void {
     for (const iterator of this.#iterators) iterator.push(message);
     this.#events.emit('message', message);
+  }
+
+  /** @internal a `join` or `leave` frame for this topic. */
+  presence(kind: 'join' | 'leave', entry: PresenceEntry): void {
+    if (this.#state !== 'active') return;
+    this.#events.emit(kind, { topic: this.topic, entry });
   }
 
   /** @internal */

@@ -1,7 +1,7 @@
 import type { Codec } from '../codecs/codec.js';
 import { HubClientError } from './hub-client-error.js';
 import { decodePayload } from './payload.js';
-import { type Position, type SubscribedEvent, Subscription } from './subscription.js';
+import { type Position, type PresenceEntry, type SubscribedEvent, Subscription } from './subscription.js';
 
 export interface RecoveredEvent {
   /** False when any topic's recovery was incomplete (see each `recovered` and `reason`). */
@@ -102,6 +102,12 @@ export class TopicRegistry<T> {
       return;
     }
     subscription.deliver({ topic, offset, epoch, data });
+  }
+
+  onPresence(frame: Record<string, unknown>): void {
+    const entry = frame.entry as PresenceEntry | undefined;
+    if (typeof entry?.id !== 'string') return;
+    this.#byTopic.get(frame.topic as string)?.presence(frame.op === 'join' ? 'join' : 'leave', entry);
   }
 
   onGap(frame: Record<string, unknown>): void {

@@ -40,13 +40,21 @@ function fetchText(
   });
 }
 
-/** A Node hub client subscribed to `topic`, collecting message data in order. */
-function subscriber(url: string, topic: string): { client: HubClient<string>; seen: string[] } {
+/**
+ * A Node hub client subscribing to `topic`, collecting message data in order; `subscribed` resolves
+ * once the server answered the subscribe (from then on, every publication reaches it).
+ */
+function subscriber(
+  url: string,
+  topic: string,
+): { client: HubClient<string>; seen: string[]; subscribed: Promise<unknown> } {
   const client = new HubClient<string>(url, { WebSocket, reconnect: { initialDelay: 50, maxDelay: 300 } });
   const seen: string[] = [];
-  client.subscribe(topic).on('message', (message: TopicMessage<string>) => seen.push(message.data));
+  const subscription = client.subscribe(topic);
+  subscription.on('message', (message: TopicMessage<string>) => seen.push(message.data));
+  const subscribed = new Promise((resolve) => subscription.on('subscribed', resolve));
   client.connect();
-  return { client, seen };
+  return { client, seen, subscribed };
 }
 
 async function until(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -84,9 +92,9 @@ describe('runApp on one process (MemoryBroker)', () => {
   });
 
   test('routes take bodies; server code publishes to hub subscribers; a body over 64 KiB gets 413', async () => {
-    const { client, seen } = subscriber(`${app.ws}/hub`, 'news');
+    const { client, seen, subscribed } = subscriber(`${app.ws}/hub`, 'news');
     try {
-      await until('the subscription', () => client.state === 'connected');
+      await subscribed;
       await client.publish('news', 'from a client');
       const answer = await fetchText(`${app.base}publish/news`, 'POST', JSON.stringify('from server code'));
       assert.equal(answer.status, 200);
@@ -145,14 +153,13 @@ describe('runApp on two processes sharing Redis', { skip: redisMissing() }, () =
 
   test('server code on one process reaches a client of the other, also across that one restarting', async () => {
     const [first, second] = pair.processes;
-    const { client, seen } = subscriber(`${first.ws}/hub`, 'relay');
+    const { client, seen, subscribed } = subscriber(`${first.ws}/hub`, 'relay');
     try {
       let recovered: boolean | undefined;
       client.on('recovered', (event) => {
         recovered = event.complete;
       });
-      await until('connected', () => client.state === 'connected');
-      // The subscription is live once a publication made after it arrives.
+      await subscribed;
       await fetchText(`${second.base}publish/relay`, 'POST', '"m1"');
       await until('m1', () => seen.includes('m1'));
       const disconnected = new Promise((resolve) => client.on('disconnected', resolve));

@@ -1,241 +1,224 @@
-// examples/chat, run as a child process and spoken to by the `ws` client and by Chromium: rooms,
-// nicknames, join/leave notices, history on join, and the errors bad input gets.
+// examples/chat in headless Chromium: pages on two processes sharing a real Redis chat, see who is
+// here and who is typing, and one process is killed and restarted mid-conversation: its page shows
+// what was said meanwhile, once each and in order, and what it typed while offline goes out. Then
+// the same room on one process with no Redis, and the rules the server sets.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { WebSocket } from '../../src/client/web-socket/web-socket.js';
+import { HubClient, type HubClientError } from '../../src/hub-client/index.js';
+import { redisMissing } from '../helpers/redis-server.js';
 import { chromium, skipUnless } from '../interop/harness/peer-availability.js';
 import { launchChromium } from './harness/chromium-browser.js';
+import { type ExamplePage, openExamplePage, waitInPage } from './harness/example-page.js';
 import { type ExampleProcess, startExample } from './harness/example-process.js';
-import { type Json, JsonPeer } from './harness/json-peer.js';
-import { collectPageProblems } from './harness/page-problems.js';
+import { saveScreenshot } from './harness/screenshot.js';
+import { startTwoProcesses, type TwoProcesses } from './harness/two-processes.js';
 
-const HISTORY = 3;
-const ofType =
-  (type: string) =>
-  (message: Json): boolean =>
-    message.type === type;
+const TIMEOUT = 20_000;
+const skipChromium = skipUnless(chromium());
 
-describe('examples/chat with the ws client', () => {
-  let server: ExampleProcess;
-  const peers: JsonPeer[] = [];
+function chatUrl(server: ExampleProcess, nick: string, room = 'lobby'): string {
+  return `${server.base}?room=${room}&nick=${nick}`;
+}
+
+async function say(page: Page, text: string): Promise<void> {
+  await page.fill('#send input', text);
+  await page.press('#send input', 'Enter');
+}
+
+/** `offset text` of every message the page shows, in page order. */
+async function shownMessages(page: Page): Promise<string[]> {
+  return (await page.evaluate(
+    "[...document.querySelectorAll('#conversation .messages li')].map((li) => li.dataset.offset + ' ' + li.lastChild.textContent)",
+  )) as string[];
+}
+
+async function waitForMessage(page: Page, text: string): Promise<void> {
+  await page.locator('#conversation .messages li', { hasText: text }).waitFor({ timeout: TIMEOUT });
+}
+
+async function waitForState(page: Page, state: string): Promise<void> {
+  await waitInPage(page, `document.getElementById('status').dataset.state === '${state}'`, TIMEOUT);
+}
+
+async function waitForMembers(page: Page, nicks: string[]): Promise<void> {
+  const expected = JSON.stringify(nicks);
+  await waitInPage(
+    page,
+    `JSON.stringify([...document.querySelectorAll('#members li')].map((li) => li.dataset.nick)) === '${expected}'`,
+    TIMEOUT,
+  );
+}
+
+/** Offsets 1..n, each once, in order: nothing lost, nothing repeated. */
+function assertNoGapNoDuplicate(lines: string[]): void {
+  const offsets = lines.map((line) => Number(line.split(' ')[0]));
+  assert.deepEqual(
+    offsets,
+    offsets.map((_, index) => index + 1),
+    `offsets in page order: ${lines.join(' | ')}`,
+  );
+}
+
+describe('examples/chat on two processes sharing Redis', { skip: skipChromium || redisMissing() }, () => {
+  let pair: TwoProcesses;
+  let browser: Browser;
+  const pages: ExamplePage[] = [];
 
   before(async () => {
-    server = await startExample('chat', ['--history', String(HISTORY)]);
+    pair = await startTwoProcesses('chat');
+    browser = await launchChromium();
   });
   after(async () => {
-    for (const peer of peers) peer.terminate();
-    const code = await server?.stop();
-    assert.equal(code, 0, `exit code; stderr: ${server?.stderr()}`);
+    await browser?.close();
+    const codes = await pair?.stop();
+    assert.deepEqual(codes, [0, 0], 'both stop cleanly on SIGTERM');
   });
 
-  async function open(room: string): Promise<JsonPeer> {
-    const peer = await JsonPeer.open(`${server.ws}/room/${room}`);
-    peers.push(peer);
-    return peer;
-  }
-
-  async function join(room: string, nick: string): Promise<{ peer: JsonPeer; welcome: Json }> {
-    const peer = await open(room);
-    peer.send({ type: 'join', nick });
-    const welcome = await peer.next(ofType('welcome'));
-    return { peer, welcome };
-  }
-
-  test('two members of a room see each other, a member of another room does not', async () => {
-    const { peer: alice, welcome } = await join('lobby', 'alice');
-    assert.deepEqual(welcome, {
-      type: 'welcome',
-      room: 'lobby',
-      nick: 'alice',
-      members: ['alice'],
-      history: [],
-    });
-    const { peer: carol } = await join('elsewhere', 'carol');
-    const { peer: bob, welcome: bobWelcome } = await join('lobby', 'bob');
-    assert.deepEqual(bobWelcome.members, ['alice', 'bob']);
-
-    assert.deepEqual(await alice.next(ofType('joined')), {
-      type: 'joined',
-      nick: 'alice',
-      members: ['alice'],
-    });
-    assert.deepEqual(await alice.next(ofType('joined')), {
-      type: 'joined',
-      nick: 'bob',
-      members: ['alice', 'bob'],
-    });
-
-    alice.send({ type: 'message', text: 'hi bob' });
-    for (const peer of [alice, bob]) {
-      const line = await peer.next(ofType('message'));
-      assert.deepEqual([line.nick, line.text, line.id], ['alice', 'hi bob', 1]);
-      assert.equal(typeof line.time, 'number');
-    }
-    bob.send({ type: 'message', text: '  hi alice  ' });
-    for (const peer of [alice, bob]) {
-      const line = await peer.next(ofType('message'));
-      assert.deepEqual([line.nick, line.text, line.id], ['bob', 'hi alice', 2]);
+  test('alice on one process and bob on the other chat, see each other here and typing; a restart loses nothing', async () => {
+    const [first, second] = pair.processes;
+    const alice = await openExamplePage(browser, chatUrl(first, 'alice'));
+    const bob = await openExamplePage(browser, chatUrl(second, 'bob'));
+    pages.push(alice, bob);
+    for (const { page } of pages) {
+      await waitForState(page, 'connected');
+      await waitForMembers(page, ['alice', 'bob']);
     }
 
-    bob.socket.close(1000);
-    assert.deepEqual(await alice.next(ofType('left')), { type: 'left', nick: 'bob', members: ['alice'] });
+    // Typing is seen across processes, and ends when the line is sent.
+    await alice.page.locator('#send input').pressSequentially('hel');
+    await bob.page.locator('#typing', { hasText: 'alice is typing…' }).waitFor({ timeout: TIMEOUT });
+    await say(alice.page, 'hello bob');
+    await waitForMessage(bob.page, 'hello bob');
+    await waitInPage(bob.page, "document.getElementById('typing').textContent === ''", TIMEOUT);
+    await say(bob.page, 'hi alice');
+    await waitForMessage(alice.page, 'hi alice');
 
-    // Carol, in another room, saw her own join and nothing of the lobby; a line of hers proves her
-    // connection was live all along (messages arrive in order).
-    carol.send({ type: 'message', text: 'anyone?' });
-    const line = await carol.next(ofType('message'));
-    assert.equal(line.text, 'anyone?');
-    assert.deepEqual(
-      carol.messages.map((message) => message.type),
-      ['welcome', 'joined', 'message'],
-    );
-  });
+    // alice's process dies; bob talks on; alice types while offline; the process comes back.
+    await pair.processes[0].kill();
+    await waitInPage(alice.page, "document.getElementById('status').dataset.state !== 'connected'", TIMEOUT);
+    for (const text of ['while you were away 1', 'while you were away 2', 'while you were away 3']) {
+      await say(bob.page, text);
+      await waitForMessage(bob.page, text);
+    }
+    await say(alice.page, 'typed while offline');
+    await alice.page.locator('#conversation .pending', { hasText: 'typed while offline' }).waitFor();
+    await pair.restart(0);
+    await waitForState(alice.page, 'connected');
+    await waitForMessage(alice.page, 'while you were away 3');
+    await waitForMessage(bob.page, 'typed while offline');
+    await waitForMessage(alice.page, 'typed while offline');
+    await say(bob.page, 'welcome back');
+    await waitForMessage(alice.page, 'welcome back');
 
-  test('a member who joins gets the last messages of the room', async () => {
-    const { peer: dave } = await join('history', 'dave');
-    for (let i = 1; i <= HISTORY + 2; i++) dave.send({ type: 'message', text: `line ${i}` });
-    for (let i = 1; i <= HISTORY + 2; i++) await dave.next(ofType('message'));
-    const { welcome } = await join('history', 'erin');
-    const history = welcome.history as Json[];
-    assert.deepEqual(
-      history.map((line) => line.text),
-      ['line 3', 'line 4', 'line 5'],
-    );
-    assert.deepEqual(
-      history.map((line) => line.id),
-      [3, 4, 5],
-    );
-    // A nickname is unique in its room.
-    const other = await open('history');
-    other.send({ type: 'join', nick: 'dave' });
-    assert.equal((await other.next(ofType('error'))).error, 'nick-taken');
-  });
+    const seenByAlice = await shownMessages(alice.page);
+    const seenByBob = await shownMessages(bob.page);
+    assert.deepEqual(seenByAlice, seenByBob, 'both pages show the same conversation');
+    assert.equal(seenByAlice.length, 7);
+    assertNoGapNoDuplicate(seenByAlice);
+    assert.equal(await alice.page.locator('#conversation .notice').count(), 0, 'no loss was reported');
+    assert.equal(await alice.page.locator('#conversation .pending').count(), 0);
+    await waitForMembers(alice.page, ['alice', 'bob']);
 
-  test('invalid input gets a documented error, and the connection stays usable', async () => {
-    const peer = await open('errors');
-    peer.send('{"type": "join", nick: "x"}');
-    assert.deepEqual(await peer.next(ofType('error')), {
-      type: 'error',
-      error: 'invalid-json',
-      message: 'message is not valid JSON',
-    });
-    peer.send({ type: 'shout', text: 'hey' });
-    assert.equal((await peer.next(ofType('error'))).error, 'invalid-message');
-    peer.send({ type: 'message', text: 'before joining' });
-    assert.equal((await peer.next(ofType('error'))).error, 'not-joined');
-    peer.send({ type: 'join', nick: 'no spaces allowed' });
-    assert.equal((await peer.next(ofType('error'))).error, 'invalid-nick');
-    peer.send({ type: 'join', nick: 'frank' });
-    await peer.next(ofType('welcome'));
-    peer.send({ type: 'message', text: 'x'.repeat(2001) });
-    assert.equal((await peer.next(ofType('error'))).error, 'too-long');
-    peer.send({ type: 'message', text: 'still here' });
-    assert.equal((await peer.next(ofType('message'))).text, 'still here');
-  });
+    // A late joiner gets the history; typing was never kept.
+    const carol = await openExamplePage(browser, chatUrl(second, 'carol'));
+    pages.push(carol);
+    await waitForMessage(carol.page, 'welcome back');
+    assert.deepEqual(await shownMessages(carol.page), seenByAlice);
+    await waitForMembers(alice.page, ['alice', 'bob', 'carol']);
+    const reader = new HubClient(`${second.ws}/hub?nick=reader`, { WebSocket });
+    reader.connect();
+    await new Promise((resolve) => reader.on('connected', resolve));
+    const typingHistory = await reader.history('chat.lobby.typing', { limit: 100 });
+    assert.ok(typingHistory.ok && typingHistory.messages.length === 0, 'typing states are not kept');
+    const roomHistory = await reader.history('chat.lobby', { limit: 100 });
+    assert.ok(roomHistory.ok && roomHistory.messages.length === 7);
+    reader.close();
 
-  test('binary messages, and a flood of bad ones, close with 1008; a bad room name gets 400', async () => {
-    const binary = await open('errors');
-    binary.socket.send(Buffer.from([1, 2, 3]));
-    assert.equal((await binary.closed()).code, 1008);
-
-    const flood = await open('errors');
-    for (let i = 0; i < 12; i++) flood.send('nope');
-    assert.deepEqual(await flood.closed(), { code: 1008, reason: 'too many invalid messages' });
-
-    await assert.rejects(JsonPeer.open(`${server.ws}/room/bad%20name`), /400/);
+    // The picture for the README: bob is typing, carol is here.
+    await bob.page.locator('#send input').pressSequentially('see you');
+    await alice.page.locator('#typing', { hasText: 'bob is typing…' }).waitFor({ timeout: TIMEOUT });
+    await alice.page.setViewportSize({ width: 900, height: 440 });
+    await saveScreenshot(alice.page, 'chat');
+    for (const page of pages) assert.deepEqual(page.problems(), []);
   });
 });
 
-describe('examples/chat in Chromium', () => {
-  const skip = skipUnless(chromium());
-  let server: ExampleProcess | undefined;
-  let browser: Browser | undefined;
-  let peer: JsonPeer | undefined;
+describe('examples/chat on one process (no Redis)', { skip: skipChromium }, () => {
+  let server: ExampleProcess;
+  let browser: Browser;
 
-  after(async () => {
-    peer?.terminate();
-    await browser?.close();
-    await server?.stop();
-  });
-
-  test('a browser user joins a room, talks with a ws client and sees the notices', { skip }, async () => {
+  before(async () => {
     server = await startExample('chat');
     browser = await launchChromium();
-    const page = await browser.newPage();
-    await page.goto(`${server.base}room/garden`);
-    assert.equal(await page.inputValue('#room'), 'garden');
-    await page.fill('#nick', 'rose');
-    await page.click('#join button[type="submit"]');
-    await page
-      .locator('#status[data-state="open"]', { hasText: 'rose in #garden' })
-      .waitFor({ timeout: 10_000 });
-
-    peer = await JsonPeer.open(`${server.ws}/room/garden`);
-    peer.send({ type: 'join', nick: 'ivy' });
-    await peer.next(ofType('welcome'));
-    await page.locator('#log li.notice', { hasText: 'ivy joined' }).waitFor({ timeout: 10_000 });
-    await page.locator('#members', { hasText: 'In the room: ivy, rose' }).waitFor({ timeout: 10_000 });
-
-    await page.fill('#text', 'hello from the browser');
-    await page.click('#composer button[type="submit"]');
-    const line = await peer.next(ofType('message'));
-    assert.deepEqual([line.nick, line.text], ['rose', 'hello from the browser']);
-    peer.send({ type: 'message', text: 'hello from ws' });
-    await page.locator('#log li.message', { hasText: 'hello from ws' }).waitFor({ timeout: 10_000 });
-
-    peer.socket.close(1000);
-    await page.locator('#log li.notice', { hasText: 'ivy left' }).waitFor({ timeout: 10_000 });
-
-    const code = await server.stop();
-    assert.equal(code, 0);
-    await page.locator('#status[data-state="closed"]', { hasText: '1001' }).waitFor({ timeout: 10_000 });
   });
-});
-
-describe('examples/chat in Chromium: joining', () => {
-  const skip = skipUnless(chromium());
-  let server: ExampleProcess | undefined;
-  let browser: Browser | undefined;
-  let peer: JsonPeer | undefined;
-
   after(async () => {
-    peer?.terminate();
     await browser?.close();
-    await server?.stop();
+    assert.equal(await server?.stop(), 0);
   });
 
-  test('a taken nickname: the status says why and the form stays; once joined the form hides; Leave brings it back', {
-    skip,
-  }, async () => {
-    server = await startExample('chat');
-    peer = await JsonPeer.open(`${server.ws}/room/garden`);
-    peer.send({ type: 'join', nick: 'rose' });
-    await peer.next(ofType('welcome'));
+  test('two pages chat; after a restart both reconnect and say that earlier messages were lost', async () => {
+    const ann = await openExamplePage(browser, chatUrl(server, 'ann', 'garden'));
+    const ben = await openExamplePage(browser, chatUrl(server, 'ben', 'garden'));
+    await waitForMembers(ann.page, ['ann', 'ben']);
+    await say(ann.page, 'one process');
+    await waitForMessage(ben.page, 'one process');
 
-    browser = await launchChromium();
-    const page = await browser.newPage();
-    const problems = collectPageProblems(page);
-    await page.goto(`${server.base}room/garden`);
-    await page.fill('#nick', 'rose');
-    await page.click('#join button[type="submit"]');
-    await page
-      .locator('#status[data-state="refused"]', { hasText: 'not joined: rose is already in garden' })
-      .waitFor({ timeout: 10_000 });
-    assert.equal(await page.isVisible('#join'), true, 'the join form stays for another try');
-    assert.equal(await page.isVisible('#composer'), false);
+    const port = server.port;
+    await server.kill();
+    server = await startExample('chat', [], port);
+    for (const { page } of [ann, ben]) {
+      await waitForState(page, 'connected');
+      await page.locator('#conversation .notice', { hasText: 'lost' }).waitFor({ timeout: TIMEOUT });
+      await waitForMembers(page, ['ann', 'ben']);
+    }
+    await say(ben.page, 'still here');
+    await waitForMessage(ann.page, 'still here');
+    assert.deepEqual(
+      (await shownMessages(ann.page)).map((line) => line.replace(/^\d+ /, '')),
+      ['one process', 'still here'],
+    );
+    for (const page of [ann, ben]) assert.deepEqual(page.problems(), []);
+  });
 
-    await page.fill('#nick', 'lily');
-    await page.click('#join button[type="submit"]');
-    await page
-      .locator('#status[data-state="open"]', { hasText: 'lily in #garden' })
-      .waitFor({ timeout: 10_000 });
-    await page.locator('#join').waitFor({ state: 'hidden', timeout: 10_000 });
-    assert.equal(await page.isVisible('#composer'), true);
+  test('without a nickname the form asks for one, and joins with it', async () => {
+    const { page, problems } = await openExamplePage(browser, `${server.base}?room=porch`);
+    await page.fill('#join input[name="nick"]', 'dora');
+    await page.click('#join button');
+    await waitForState(page, 'connected');
+    assert.match(page.url(), /room=porch&nick=dora/);
+    await waitForMembers(page, ['dora']);
+    assert.deepEqual(problems(), []);
+  });
 
-    await page.click('#leave');
-    await page.locator('#status[data-state="closed"]').waitFor({ timeout: 10_000 });
-    await page.locator('#join').waitFor({ state: 'visible', timeout: 10_000 });
-    assert.equal(await page.isVisible('#composer'), false);
-    assert.deepEqual(problems, []);
+  test('the server allows only chat topics, to connections with a nickname, and small messages', async () => {
+    const refusal = async (url: string, act: (client: HubClient) => Promise<unknown>): Promise<string> => {
+      const client = new HubClient(url, { WebSocket });
+      client.connect();
+      await new Promise((resolve) => client.on('connected', resolve));
+      try {
+        await act(client);
+        return 'allowed';
+      } catch (error) {
+        return (error as HubClientError).code;
+      } finally {
+        client.close();
+      }
+    };
+    const subscribeTo = (topic: string) => (client: HubClient) =>
+      new Promise((resolve, reject) => {
+        const subscription = client.subscribe(topic);
+        subscription.on('subscribed', resolve);
+        subscription.on('error', reject);
+      });
+    assert.equal(await refusal(`${server.ws}/hub`, subscribeTo('chat.lobby')), 'forbidden');
+    assert.equal(await refusal(`${server.ws}/hub?nick=eve`, subscribeTo('secrets')), 'forbidden');
+    assert.equal(await refusal(`${server.ws}/hub?nick=eve`, subscribeTo('chat.lobby')), 'allowed');
+    const big = { nick: 'eve', text: 'x'.repeat(5000), time: 0 };
+    assert.equal(
+      await refusal(`${server.ws}/hub?nick=eve`, (client) => client.publish('chat.lobby', big)),
+      'too-big',
+    );
   });
 });
