@@ -1,6 +1,6 @@
 // The transport around logic.js for one arena: who ticks it, where its inputs come from and where
 // its snapshots go. Every server process runs one ArenaAuthority per arena; only the one holding
-// the arena's lease ticks (see lease.mjs).
+// the arena's lease ticks (see ../shared/lease.mjs).
 //
 // Inputs: pages publish them on `game.ARENA.input` (a topic no one subscribes to). Each tick the
 // authority reads what was published since its last read from that topic's history: one read per

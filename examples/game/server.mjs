@@ -7,8 +7,8 @@
 // per arena (the holder of the arena's lease in Redis; with no Redis, this process) runs the tick:
 // see authority.mjs. GET /game/status tells which arenas this process is the authority of.
 import { runApp } from '../shared/app-server.mjs';
+import { connectRedis, LocalLease, RedisLease } from '../shared/lease.mjs';
 import { ArenaAuthority, gameTopicOptions, inputTopic, stateTopic } from './authority.mjs';
-import { connectRedis, LocalLease, RedisLease } from './lease.mjs';
 
 const ARENA_NAME = /^[a-z0-9-]{1,32}$/;
 

@@ -1,6 +1,6 @@
-// examples/game/authority.mjs and lease.mjs: the transport around the rules. Two "processes" are two
-// hubs on one MemoryBackend (as two servers share Redis) with a lease the test hands over; the Redis
-// lease itself runs against a real redis-server.
+// examples/game/authority.mjs and examples/shared/lease.mjs: the transport around the rules. Two
+// "processes" are two hubs on one MemoryBackend (as two servers share Redis) with a lease the test
+// hands over; the Redis lease itself runs against a real redis-server.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createHub, type Hub, MemoryBackend, MemoryBroker, type TopicOptions } from '../../src/hub/index.js';
@@ -48,7 +48,9 @@ const examples = new URL('../../../examples/game/', import.meta.url);
 const { ArenaAuthority, gameTopicOptions, stateTopic, inputTopic, lockOf } = (await import(
   new URL('authority.mjs', examples).href
 )) as AuthorityModule;
-const { RedisLease, connectRedis } = (await import(new URL('lease.mjs', examples).href)) as LeaseModule;
+const { RedisLease, connectRedis } = (await import(
+  new URL('../shared/lease.mjs', examples).href
+)) as LeaseModule;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,8 +1,9 @@
-// Who runs an arena's tick: the process holding its lease. With Redis, a lease is a key set with
-// NX and a TTL; the holder renews it well before it expires, and a process that dies simply stops
-// renewing, so another one takes over within the TTL. Each acquisition also takes a new `term`
-// (a counter in Redis): snapshots carry it, so a page can ignore a late snapshot from an authority
-// that lost its lease while it was paused.
+// Which process does a job that must run exactly once among several (a game arena's tick, a price
+// feed): the one holding its lease. With Redis, a lease is a key set with NX and a TTL; the holder
+// renews it well before it expires, and a process that dies simply stops renewing, so another one
+// takes over within the TTL. Each acquisition also takes a new `term` (a counter in Redis): what the
+// holder publishes carries it, so a page can ignore a late message from a holder that lost its
+// lease while it was paused.
 //
 // A holder only acts while its own clock says the lease is valid: the deadline counts from the
 // moment the acquire or renew was *sent*, so network delay only shortens it, never stretches it.
