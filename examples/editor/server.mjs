@@ -1,0 +1,115 @@
+// A collaborative text editor: every page edits a Yjs document, publishes its edits on the topic
+// `editor.NAME` and applies everyone else's; Yjs merges concurrent edits so every page ends with the
+// same text. The server serves the page and Yjs, answers a joining page with the merged document
+// (GET /doc/NAME) and keeps the topic's history holding the whole document (see document-store.mjs).
+//
+//   node examples/editor/server.mjs [--port 8086] [--history 1000] [--snapshot-every 100]
+//   node examples/editor/server.mjs --workers 2 --redis redis://127.0.0.1:6379
+import { readFileSync } from 'node:fs';
+import { runApp } from '../shared/app-server.mjs';
+import { DocumentStore } from './document-store.mjs';
+import { DOCUMENT_NAME, TOPIC_PREFIX } from './messages.js';
+import { importMapOf, vendorFiles } from './vendor.mjs';
+
+const COMPACT_INTERVAL_MS = 1000;
+/** A page's whole document goes out as one publication after the server lost the topic. */
+const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+function integerFlag(args, name, min) {
+  const value = Number(args[name]);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name} takes an integer >= ${min}`);
+  return value;
+}
+
+function isDocumentTopic(topic) {
+  return topic.startsWith(TOPIC_PREFIX) && DOCUMENT_NAME.test(topic.slice(TOPIC_PREFIX.length));
+}
+
+/** @type {DocumentStore | undefined} set up once the hub exists */
+let store;
+
+runApp({
+  name: 'editor',
+  directory: new URL('.', import.meta.url),
+  defaultPort: 8086,
+  flags: {
+    history: { type: 'string', default: '1000' },
+    'history-ttl': { type: 'string', default: String(7 * 24 * 3600) },
+    'snapshot-every': { type: 'string', default: '100' },
+  },
+  hubOptions: (args) => ({
+    topic: {
+      historySize: integerFlag(args, 'history', 10),
+      historyTtlMs: integerFlag(args, 'history-ttl', 1) * 1000,
+      // A page that cannot keep up is closed; it reconnects and recovers every edit from history
+      // instead of silently missing some.
+      backpressure: 'close',
+    },
+    limits: { maxMessageBytes: MAX_MESSAGE_BYTES, maxTopicsPerConnection: 10 },
+    canSubscribe: (topic) => {
+      if (!isDocumentTopic(topic)) return false;
+      // A page of this process has the document open: keep its history compacted from here.
+      store?.watch(topic);
+      return true;
+    },
+    canPublish: (topic) => isDocumentTopic(topic),
+  }),
+  setup: async ({ hub, args, route, processLabel }) => {
+    const snapshotEvery = integerFlag(args, 'snapshot-every', 1);
+    if (snapshotEvery * 3 > integerFlag(args, 'history', 10)) {
+      throw new Error('--history must be at least 3 times --snapshot-every, so it always holds a snapshot');
+    }
+    store = new DocumentStore(hub, { snapshotEvery });
+    const page = readFileSync(new URL('./index.html', import.meta.url), 'utf8');
+    const vendor = vendorFiles(importMapOf(page));
+
+    route('GET', '/vendor/*', (request, response) => {
+      const file = vendor.get(new URL(request.url, 'http://localhost').pathname);
+      if (file === undefined) {
+        response.writeHead(404, { 'content-type': 'text/plain' });
+        response.end('not found\n');
+        return;
+      }
+      response.writeHead(200, {
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': 'max-age=3600',
+      });
+      response.end(file);
+    });
+
+    // The document as this process has merged it, and the position to subscribe from.
+    route('GET', '/doc/*', async (request, response) => {
+      const name = decodeURIComponent(new URL(request.url, 'http://localhost').pathname.slice(5));
+      if (!DOCUMENT_NAME.test(name)) {
+        response.writeHead(400, { 'content-type': 'text/plain' });
+        response.end('a document name is 1 to 40 letters, digits, _ or -\n');
+        return;
+      }
+      let state;
+      try {
+        state = await store.state(TOPIC_PREFIX + name);
+      } catch (error) {
+        response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
+        response.end(`the document cannot be read now: ${error.message}\n`);
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      response.end(
+        JSON.stringify({
+          position: state.position,
+          update: Buffer.from(state.update).toString('base64'),
+          server: processLabel,
+        }),
+      );
+    });
+
+    let compacting = false;
+    const timer = setInterval(async () => {
+      if (compacting) return;
+      compacting = true;
+      await store.compact();
+      compacting = false;
+    }, COMPACT_INTERVAL_MS);
+    return () => clearInterval(timer);
+  },
+});
