@@ -1,6 +1,8 @@
 // The server's side of a document: it merges the topic's publications into a Y.Doc, answers a
 // joining page with the merged state and the position it covers, and keeps the topic's history
-// holding the whole document by publishing a SNAPSHOT every `snapshotEvery` updates.
+// holding the whole document by publishing a SNAPSHOT every `snapshotEvery` updates. (The history
+// keeps the newest `historySize` publications; a snapshot every `snapshotEvery` of them, with
+// historySize >= 3 x snapshotEvery, leaves the latest snapshot and everything after it in there.)
 //
 // It reads the topic through hub.history() (from the position it has merged through), so it needs
 // no subscription of its own and works the same on every process: each process merges the
@@ -60,16 +62,23 @@ export class DocumentStore {
   }
 
   /**
-   * One round of upkeep: catch every followed document up, publish a snapshot where enough updates
-   * came since the last one, forget documents no page of this process has open.
+   * Catches `topic` up and publishes a snapshot if `snapshotEvery` updates came since the last one.
+   * Pages ask for this (POST /doc/NAME/compact) as they see the count pass; it is cheap when there is
+   * nothing to do, and one at a time per document.
+   */
+  async compactNow(topic) {
+    this.watch(topic);
+    await this.#compactOne(topic, this.#documents.get(topic));
+  }
+
+  /**
+   * One round of upkeep, on a timer: compact every followed document, forget those no page of this
+   * process has open.
    */
   async compact() {
     for (const [topic, entry] of this.#documents) {
       try {
-        await this.#serially(topic, entry, async () => {
-          await this.#catchUp(topic, entry);
-          if (entry.updatesSinceSnapshot >= this.#snapshotEvery) await this.#publishSnapshot(topic, entry);
-        });
+        await this.#compactOne(topic, entry);
       } catch {
         // logged by #serially; the next round tries again
       }
@@ -78,6 +87,13 @@ export class DocumentStore {
         entry.doc.destroy();
       }
     }
+  }
+
+  #compactOne(topic, entry) {
+    return this.#serially(topic, entry, async () => {
+      await this.#catchUp(topic, entry);
+      if (entry.updatesSinceSnapshot >= this.#snapshotEvery) await this.#publishSnapshot(topic, entry);
+    });
   }
 
   #serially(topic, entry, task) {

@@ -15,34 +15,40 @@
 // topic itself was lost (`epoch-changed`: a one-process server restarted) the page also publishes
 // its whole document, so the topic holds it again. Yjs merges whatever overlaps.
 import * as Y from 'yjs';
-import { decodeMessage, encodeUpdate } from './messages.js';
+import { decodeMessage, encodeUpdate, SNAPSHOT } from './messages.js';
 
 /** Transaction origin of updates from the hub: not to be published again. */
 const REMOTE = Symbol('hub');
 const RETRY_MS = 1000;
+/** Keystrokes within this window go out as one publication: fewer, larger history entries. */
+const BATCH_MS = 40;
 
 export class DocumentSync {
   /** @type {Uint8Array[]} local updates the hub has not acknowledged yet */
   #pending = [];
   #inFlight = false;
   #joined = false;
-  #retryTimer = undefined;
+  #timer = undefined;
   #client;
   #doc;
   #topic;
-  #stateUrl;
+  #documentUrl;
   #onChange;
+  /** Compaction hints: see #noteOffset. */
+  #snapshotEvery = Number.POSITIVE_INFINITY;
+  #compactedAt = { offset: 0, epoch: '' };
 
   /**
    * @param {{ client: import('/client/index.js').HubClient, doc: Y.Doc, topic: string,
-   *   stateUrl: string, onChange?: () => void }} options
+   *   documentUrl: string, onChange?: () => void }} options
+   *   documentUrl: GET answers the merged state, POST `${documentUrl}/compact` asks for a snapshot;
    *   onChange: called whenever `pendingUpdates`, `joined` or the server label changes
    */
-  constructor({ client, doc, topic, stateUrl, onChange = () => {} }) {
+  constructor({ client, doc, topic, documentUrl, onChange = () => {} }) {
     this.#client = client;
     this.#doc = doc;
     this.#topic = topic;
-    this.#stateUrl = stateUrl;
+    this.#documentUrl = documentUrl;
     this.#onChange = onChange;
     /** The process that answered the last state request ("pid 1234"). */
     this.server = '';
@@ -50,7 +56,7 @@ export class DocumentSync {
       if (origin === REMOTE) return;
       this.#pending.push(update);
       this.#onChange();
-      this.#flush();
+      if (this.#timer === undefined) this.#timer = setTimeout(() => this.#flush(), BATCH_MS);
     });
     client.on('connected', () => this.#flush());
   }
@@ -69,7 +75,10 @@ export class DocumentSync {
   async join() {
     const position = await this.#loadState();
     const subscription = this.#client.subscribe(this.#topic, { since: position });
-    subscription.on('message', ({ data }) => this.#applyRemote(data));
+    subscription.on('message', ({ offset, epoch, data }) => {
+      if (this.#applyRemote(data) === SNAPSHOT) this.#compactedAt = { offset, epoch };
+      this.#noteOffset(offset, epoch);
+    });
     subscription.on('subscribed', (event) => {
       if (event.recovered !== false) return;
       if (event.reason === 'epoch-changed') this.#republish();
@@ -83,11 +92,12 @@ export class DocumentSync {
   async #loadState() {
     for (;;) {
       try {
-        const response = await fetch(this.#stateUrl, { cache: 'no-store' });
+        const response = await fetch(this.#documentUrl, { cache: 'no-store' });
         if (!response.ok) throw new Error(`${response.status} ${await response.text()}`);
         const state = await response.json();
         Y.applyUpdate(this.#doc, base64ToBytes(state.update), REMOTE);
         this.server = state.server;
+        this.#snapshotEvery = state.snapshotEvery;
         this.#onChange();
         return state.position;
       } catch (error) {
@@ -97,15 +107,29 @@ export class DocumentSync {
     }
   }
 
+  /** @returns the message's kind, or undefined when it was not one of ours */
   #applyRemote(bytes) {
     let message;
     try {
       message = decodeMessage(bytes);
+      Y.applyUpdate(this.#doc, message.update, REMOTE);
     } catch (error) {
       console.warn(`ignored a message on ${this.#topic}: ${error.message}`);
-      return;
+      return undefined;
     }
-    Y.applyUpdate(this.#doc, message.update, REMOTE);
+    return message.kind;
+  }
+
+  /**
+   * The history keeps only the newest publications, so the server must publish a snapshot every
+   * `snapshotEvery` of them. Its timer may be too slow for fast typing; so every page that sees the
+   * count pass since the last snapshot (or since its last hint) tells the server.
+   */
+  #noteOffset(offset, epoch) {
+    if (epoch !== this.#compactedAt.epoch) this.#compactedAt = { offset: 0, epoch };
+    if (offset - this.#compactedAt.offset < this.#snapshotEvery) return;
+    this.#compactedAt = { offset, epoch };
+    fetch(`${this.#documentUrl}/compact`, { method: 'POST' }).catch(() => {});
   }
 
   /** The whole document, first in line: the topic lost it. */
@@ -115,14 +139,16 @@ export class DocumentSync {
   }
 
   #flush() {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     if (this.#inFlight || this.#pending.length === 0 || this.#client.state !== 'connected') return;
-    clearTimeout(this.#retryTimer);
     const batch = this.#pending.length === 1 ? this.#pending[0] : Y.mergeUpdates(this.#pending);
     this.#pending = [];
     this.#inFlight = true;
     this.#client.publish(this.#topic, encodeUpdate(batch)).then(
-      () => {
+      ({ offset, epoch }) => {
         this.#inFlight = false;
+        this.#noteOffset(offset, epoch);
         this.#onChange();
         this.#flush();
       },
@@ -133,7 +159,7 @@ export class DocumentSync {
         this.#pending.unshift(batch);
         this.#onChange();
         console.warn(`edits not sent yet (${error.code ?? error.message}); retrying`);
-        this.#retryTimer = setTimeout(() => this.#flush(), RETRY_MS);
+        this.#timer = setTimeout(() => this.#flush(), RETRY_MS);
       },
     );
   }

@@ -28,7 +28,7 @@ const sync = new DocumentSync({
   client,
   doc,
   topic: TOPIC_PREFIX + name,
-  stateUrl: `/doc/${encodeURIComponent(name)}`,
+  documentUrl: `/doc/${encodeURIComponent(name)}`,
   onChange: render,
 });
 

@@ -3,7 +3,8 @@
 // same text. The server serves the page and Yjs, answers a joining page with the merged document
 // (GET /doc/NAME) and keeps the topic's history holding the whole document (see document-store.mjs).
 //
-//   node examples/editor/server.mjs [--port 8086] [--history 1000] [--snapshot-every 100]
+//   node examples/editor/server.mjs [--port 8086] [--history 1000] [--history-ttl 604800]
+//                                   [--snapshot-every 100] [--ping 25]
 //   node examples/editor/server.mjs --workers 2 --redis redis://127.0.0.1:6379
 import { readFileSync } from 'node:fs';
 import { runApp } from '../shared/app-server.mjs';
@@ -36,6 +37,8 @@ runApp({
     history: { type: 'string', default: '1000' },
     'history-ttl': { type: 'string', default: String(7 * 24 * 3600) },
     'snapshot-every': { type: 'string', default: '100' },
+    // Seconds between the hub's pings; a page that hears nothing for twice that reconnects.
+    ping: { type: 'string', default: '25' },
   },
   hubOptions: (args) => ({
     topic: {
@@ -45,6 +48,7 @@ runApp({
       // instead of silently missing some.
       backpressure: 'close',
     },
+    pingInterval: integerFlag(args, 'ping', 1) * 1000,
     limits: { maxMessageBytes: MAX_MESSAGE_BYTES, maxTopicsPerConnection: 10 },
     canSubscribe: (topic) => {
       if (!isDocumentTopic(topic)) return false;
@@ -77,30 +81,55 @@ runApp({
       response.end(file);
     });
 
+    /** The document NAME of /doc/NAME[/suffix], or undefined (after a 400) when it is not one. */
+    const documentName = (request, response, suffix = '') => {
+      const { pathname } = new URL(request.url, 'http://localhost');
+      const name = pathname.endsWith(suffix)
+        ? pathname.slice('/doc/'.length, pathname.length - suffix.length)
+        : '';
+      if (DOCUMENT_NAME.test(name)) return name;
+      response.writeHead(400, { 'content-type': 'text/plain' });
+      response.end('a document name is 1 to 40 letters, digits, _ or -\n');
+      return undefined;
+    };
+    const unavailable = (response, error) => {
+      response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
+      response.end(`the document cannot be read now: ${error.message}\n`);
+    };
+
     // The document as this process has merged it, and the position to subscribe from.
     route('GET', '/doc/*', async (request, response) => {
-      const name = decodeURIComponent(new URL(request.url, 'http://localhost').pathname.slice(5));
-      if (!DOCUMENT_NAME.test(name)) {
-        response.writeHead(400, { 'content-type': 'text/plain' });
-        response.end('a document name is 1 to 40 letters, digits, _ or -\n');
-        return;
-      }
+      const name = documentName(request, response);
+      if (name === undefined) return;
       let state;
       try {
         state = await store.state(TOPIC_PREFIX + name);
       } catch (error) {
-        response.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' });
-        response.end(`the document cannot be read now: ${error.message}\n`);
-        return;
+        return unavailable(response, error);
       }
       response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       response.end(
         JSON.stringify({
           position: state.position,
           update: Buffer.from(state.update).toString('base64'),
+          snapshotEvery,
           server: processLabel,
         }),
       );
+    });
+
+    // A page saw `snapshotEvery` updates pass since the last snapshot: compact now rather than at
+    // the next timer round, so fast typing cannot push the last snapshot out of the history.
+    route('POST', '/doc/*', async (request, response) => {
+      const name = documentName(request, response, '/compact');
+      if (name === undefined) return;
+      try {
+        await store.compactNow(TOPIC_PREFIX + name);
+      } catch (error) {
+        return unavailable(response, error);
+      }
+      response.writeHead(204);
+      response.end();
     });
 
     let compacting = false;

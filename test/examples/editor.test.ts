@@ -1,0 +1,245 @@
+// examples/editor in Chromium: pages on two server processes sharing a real redis-server type into
+// one document at once and end with the same text; a late joiner gets it all; a page that went
+// offline keeps its edits and merges them when it is back; a server process killed mid-edit and
+// started again loses nothing. Then the same on one process without Redis, restarted too.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import WebSocket from 'ws';
+import { redisMissing } from '../helpers/redis-server.js';
+import { chromium, skipUnless } from '../interop/harness/peer-availability.js';
+import { launchChromium } from './harness/chromium-browser.js';
+import { type ExamplePage, openExamplePage, waitInPage } from './harness/example-page.js';
+import { type ExampleProcess, startExample } from './harness/example-process.js';
+import { saveScreenshot } from './harness/screenshot.js';
+import { startTwoProcesses, type TwoProcesses } from './harness/two-processes.js';
+
+// Pings every 2 s: a page whose network is cut notices within ~4 s (twice the interval). A small
+// history with frequent snapshots, so the documents here outgrow it and a page or process that
+// joins late can only catch up through a snapshot.
+const ARGS = ['--ping', '2', '--history', '12', '--snapshot-every', '4'];
+
+async function openEditor(browser: Browser, server: ExampleProcess, doc: string): Promise<ExamplePage> {
+  const opened = await openExamplePage(browser, `${server.base}?doc=${doc}`);
+  await waitInPage(opened.page, `document.body.dataset.joined === 'true'`);
+  return opened;
+}
+
+const textOf = (page: Page): Promise<string> => page.inputValue('#text');
+
+/** Waits until the page shows exactly `expected` and has no edit left to send. */
+async function waitForText(page: Page, expected: string, timeoutMs = 30_000): Promise<void> {
+  await waitInPage(
+    page,
+    `document.getElementById('text').value === ${JSON.stringify(expected)} &&
+     document.getElementById('sync').dataset.pending === '0'`,
+    timeoutMs,
+  ).catch(async (error: Error) => {
+    throw new Error(`${error.message}\n  shows ${JSON.stringify(await textOf(page))}`);
+  });
+}
+
+/** Types like a person: caret to the start or end of the text, then key by key. */
+async function typeAt(page: Page, where: 'start' | 'end', text: string): Promise<void> {
+  await page.focus('#text');
+  await page.keyboard.press(where === 'start' ? 'Control+Home' : 'Control+End');
+  await page.keyboard.type(text);
+}
+
+/**
+ * Types `count` lines at the end of `writer`, each one seen by `reader` before the next: at least
+ * one publication per line, so the topic outgrows its history. Resolves with the text.
+ */
+async function typeLines(writer: Page, reader: Page, label: string, count: number): Promise<string> {
+  let text = await textOf(writer);
+  for (let line = 1; line <= count; line++) {
+    await typeAt(writer, 'end', `${label} ${line}\n`);
+    text += `${label} ${line}\n`;
+    await waitForText(reader, text);
+  }
+  return text;
+}
+
+async function connectionState(page: Page): Promise<string | undefined> {
+  return page.$eval(
+    '#connection',
+    (element) => (element as unknown as { dataset: { state?: string } }).dataset.state,
+  );
+}
+
+interface KeptPublication {
+  offset: number;
+  data: string;
+  binary?: boolean;
+}
+
+/** The topic's kept history, read over the hub protocol with the `ws` client. */
+async function keptHistory(server: ExampleProcess, topic: string): Promise<KeptPublication[]> {
+  const socket = new WebSocket(`${server.ws}/hub`, 'fullduplex.hub.v1');
+  try {
+    const answer = await new Promise<{ ok: boolean; publications: KeptPublication[] }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no history answer within 10 s')), 10_000);
+      socket.on('error', reject);
+      socket.on('message', (data) => {
+        const frame = JSON.parse(String(data));
+        if (frame.op === 'welcome') socket.send(JSON.stringify({ op: 'history', id: 1, topic }));
+        if (frame.op === 'history') {
+          clearTimeout(timer);
+          resolve(frame);
+        }
+      });
+    });
+    assert.equal(answer.ok, true);
+    return answer.publications;
+  } finally {
+    socket.terminate();
+  }
+}
+
+/** The history no longer starts at offset 1 and holds a server snapshot (kind byte 1). */
+async function assertCompacted(server: ExampleProcess, doc: string): Promise<void> {
+  const kept = await keptHistory(server, `editor.${doc}`);
+  assert.ok(kept.length > 0 && kept[0]!.offset > 1, `history trimmed (first kept ${kept[0]?.offset})`);
+  const kinds = kept.map((publication) => Buffer.from(publication.data, 'base64')[0]);
+  assert.ok(kinds.includes(1), `a snapshot is kept (kinds ${kinds.join('')})`);
+}
+
+const skip = skipUnless(chromium()) || redisMissing();
+
+describe('examples/editor: pages on two processes sharing Redis', { skip }, () => {
+  let processes: TwoProcesses;
+  let browser: Browser;
+  const pages: ExamplePage[] = [];
+
+  before(async () => {
+    processes = await startTwoProcesses('editor', ARGS);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    const codes = await processes?.stop();
+    assert.deepEqual(codes, [0, 0], `exit codes; stderr: ${processes?.processes.map((p) => p.stderr())}`);
+    for (const opened of pages) assert.deepEqual(opened.problems(), []);
+  });
+
+  async function open(server: ExampleProcess, doc: string): Promise<Page> {
+    const opened = await openEditor(browser, server, doc);
+    pages.push(opened);
+    return opened.page;
+  }
+
+  test('two pages typing at once converge; a late joiner gets the whole text', async () => {
+    const [one, two] = processes.processes;
+    const ana = await open(one, 'notes');
+    const bea = await open(two, 'notes');
+    const title = 'Release checklist\n';
+    await typeAt(ana, 'end', title);
+    await waitForText(bea, title);
+
+    // Ana writes above the title while Bea writes below it, at the same time, on different processes.
+    const anaText = '(shared by Ana and Bea)\n';
+    const beaText = '- chromium tests green\n- docs updated\n- tag v0.2\n';
+    await Promise.all([typeAt(ana, 'start', anaText), typeAt(bea, 'end', beaText)]);
+    const expected = anaText + title + beaText;
+    await waitForText(ana, expected);
+    await waitForText(bea, expected);
+
+    // Late, on either process: the merged state and everything after it.
+    const cleo = await open(two, 'notes');
+    await waitForText(cleo, expected);
+    const dan = await open(one, 'notes');
+    await waitForText(dan, expected);
+    await assertCompacted(one, 'notes');
+    await saveScreenshot(ana, 'editor');
+  });
+
+  test('a page cut off from the network keeps its edits and merges them when back', async () => {
+    const [one, two] = processes.processes;
+    const ana = await open(one, 'offline');
+    const bea = await open(two, 'offline');
+    await typeAt(ana, 'end', 'shared\n');
+    await waitForText(bea, 'shared\n');
+
+    await bea.context().setOffline(true);
+    await waitInPage(bea, `document.getElementById('connection').dataset.state !== 'connected'`);
+    await typeAt(bea, 'end', 'written offline\n');
+    await typeAt(ana, 'start', 'meanwhile: ');
+    await waitForText(ana, 'meanwhile: shared\n');
+    assert.notEqual(await bea.$eval('#sync', (element) => element.getAttribute('data-pending')), '0');
+    assert.equal(await textOf(bea), 'shared\nwritten offline\n', 'nothing reached the offline page');
+
+    await bea.context().setOffline(false);
+    await waitForText(bea, 'meanwhile: shared\nwritten offline\n');
+    await waitForText(ana, 'meanwhile: shared\nwritten offline\n');
+  });
+
+  test('a server process killed mid-edit and started again: both sides converge, nothing lost', async () => {
+    const [one, two] = processes.processes;
+    const ana = await open(one, 'restart');
+    const bea = await open(two, 'restart');
+    // More lines than the history keeps (12): after the restart, only snapshots can bring them back.
+    const written = await typeLines(ana, bea, 'line', 16);
+
+    await one.kill();
+    await waitInPage(ana, `document.getElementById('connection').dataset.state !== 'connected'`);
+    await typeAt(ana, 'end', 'Ana, server down\n');
+    await typeAt(bea, 'start', 'Bea, other server: ');
+    assert.notEqual(await connectionState(ana), 'connected');
+
+    const restarted = await processes.restart(0);
+    const expected = `Bea, other server: ${written}Ana, server down\n`;
+    await waitForText(ana, expected);
+    await waitForText(bea, expected);
+
+    // The restarted process starts empty: it rebuilds the document from the history in Redis.
+    const cleo = await open(restarted, 'restart');
+    await waitForText(cleo, expected);
+    await assertCompacted(restarted, 'restart');
+  });
+});
+
+describe('examples/editor: one process, no Redis', { skip: skipUnless(chromium()) }, () => {
+  let server: ExampleProcess;
+  let browser: Browser;
+  const pages: ExamplePage[] = [];
+
+  before(async () => {
+    server = await startExample('editor', ARGS);
+    browser = await launchChromium();
+  });
+  after(async () => {
+    await browser?.close();
+    const code = await server?.stop();
+    assert.equal(code, 0, `exit code; stderr: ${server?.stderr()}`);
+    for (const opened of pages) assert.deepEqual(opened.problems(), []);
+  });
+
+  async function open(doc: string): Promise<Page> {
+    const opened = await openEditor(browser, server, doc);
+    pages.push(opened);
+    return opened.page;
+  }
+
+  test('two pages converge, and the document outlives a restart that loses the topic', async () => {
+    const ana = await open('solo');
+    const bea = await open('solo');
+    await typeAt(ana, 'end', 'one process\n');
+    await waitForText(bea, 'one process\n');
+    await Promise.all([typeAt(ana, 'start', 'Ana: '), typeAt(bea, 'end', 'Bea was here\n')]);
+    const before = 'Ana: one process\nBea was here\n';
+    await waitForText(ana, before);
+    await waitForText(bea, before);
+
+    // The in-process broker forgets everything: the pages still hold the document and publish it
+    // again (epoch changed), so a page that opens after the restart gets it all.
+    const port = server.port;
+    await server.kill();
+    server = await startExample('editor', ARGS, port);
+    await typeAt(bea, 'end', 'after restart\n');
+    const final = `${before}after restart\n`;
+    await waitForText(ana, final);
+    await waitForText(bea, final);
+    const cleo = await open('solo');
+    await waitForText(cleo, final);
+  });
+});
