@@ -118,6 +118,25 @@ function httpHandler(spec, routes, onError) {
   };
 }
 
+/**
+ * Hands a new connection to the hub, unless `spec.admit(request, args)` returns a reason to refuse it:
+ * then it is closed with 1008 and that reason before the hub says anything. A browser can read a close
+ * reason but not the status of a refused handshake, and the hub client takes 1008 before its welcome
+ * as final (`unauthorized`) rather than retrying.
+ */
+function admit(spec, args, endpoint, connection, onError) {
+  let refusal;
+  try {
+    refusal = spec.admit?.(connection.request, args);
+  } catch (error) {
+    onError(error);
+    connection.close(1011, 'internal error');
+    return;
+  }
+  if (refusal === undefined) endpoint.accept(connection);
+  else connection.close(1008, String(refusal).slice(0, 120));
+}
+
 /** One process: the hub on its broker, the HTTP and WebSocket server, the example's setup. */
 async function serveOneProcess(spec, args) {
   const port = integer(args.port ?? String(spec.defaultPort), 'port', 0, 65535);
@@ -140,7 +159,11 @@ async function serveOneProcess(spec, args) {
   const endpoint = new HubEndpoint(hub);
   const routes = routeTable();
   const http = createServer(httpHandler(spec, routes, logError));
-  const wss = new WebSocketServer({ ...spec.serverOptions, ...endpoint.serverOptions() });
+  const wss = new WebSocketServer({
+    ...spec.serverOptions,
+    ...endpoint.serverOptions(),
+    onConnection: (connection) => admit(spec, args, endpoint, connection, logError),
+  });
   wss.attach(http);
   const cleanup = await spec.setup?.({ hub, args, route: routes.add, processLabel });
 
@@ -181,8 +204,9 @@ async function serveOneProcess(spec, args) {
 
 /**
  * Runs an example server (see APPS conventions in the README's Examples section):
- * `{ name, directory, defaultPort, flags?, hubOptions?(args, { processLabel }), serverOptions?, setup?({ hub, args,
- * route, processLabel }) }`. `setup` may return a cleanup function, run at shutdown before the hub
+ * `{ name, directory, defaultPort, flags?, hubOptions?(args, { processLabel }), serverOptions?,
+ * admit?(request, args), setup?({ hub, args, route, processLabel }) }`. `admit` may refuse a
+ * connection (see admit above). `setup` may return a cleanup function, run at shutdown before the hub
  * closes. `route(method, path, (request, response, body) => ...)` adds an HTTP endpoint (`body` is
  * the request body as text); a path ending in `/*` matches every path under it.
  */
