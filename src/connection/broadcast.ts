@@ -1,4 +1,5 @@
-import { type Connection, offerPrepared } from './connection.js';
+import type { Connection } from './connection.js';
+import { offerPrepared } from './connection-internals.js';
 import type { MessageData, SendOptions } from './message.js';
 import { PreparedMessage, prepareMessage } from './prepared-message.js';
 

@@ -9,7 +9,7 @@ import type { Outbound } from './outbound.js';
 import type { WriteQueue } from './write-queue.js';
 
 /**
- * What the close lifecycle reads and changes in its connection (the connection's ports object: no
+ * What the close lifecycle reads and changes in its connection (the connection's engine: no
  * closures). `closing` and `writeQueue` are made on first use.
  */
 export interface ClosingConnection {

@@ -1,28 +1,11 @@
-import { deliverError, type ErrorRoute, routeRejection } from '../callback-errors.js';
 import type { Codec } from '../codecs/codec.js';
-import type { ConnectionClosedError, ProtocolError } from '../errors.js';
-import type { PerMessageExtension } from '../protocol/extensions/extension.js';
-import { Protocol, type ProtocolHandler } from '../protocol/protocol.js';
 import type { MessageType } from '../protocol/types.js';
-import type { BudgetMember } from './buffer-budget.js';
-import { CloseHandshake, OPEN_CLOSE_STATE } from './close-handshake.js';
-import {
-  type ClosingConnection,
-  closeFrameReceived,
-  failLocally,
-  finish,
-  protocolFailed,
-  startClosing,
-  transportClosed,
-  transportEnded,
-} from './close-lifecycle.js';
+import { startClosing } from './close-lifecycle.js';
+import { ConnectionEngine } from './connection-engine.js';
+import { grantEngineAccess } from './connection-internals.js';
 import type { ConnectionOptions, UpgradeRequestInfo } from './connection-options.js';
-import { type ConnectionSettings, connectionSettings } from './connection-settings.js';
 import type { ConnectionStats, DropReason } from './connection-stats.js';
-import { ControlFrames, type ControlFramesHost } from './control-frames.js';
-import { FlushBatch } from './flush-batch.js';
-import { Heartbeat, type HeartbeatHost } from './heartbeat.js';
-import { Inbound, type InboundHost, PAUSED_BY_USER } from './inbound.js';
+import { PAUSED_BY_USER } from './inbound.js';
 import type { CloseInfo, Message, MessageData, MessageStream, ReadyState, SendOptions } from './message.js';
 import { checkTextBytes, messageBytes } from './message-bytes.js';
 import {
@@ -34,20 +17,14 @@ import {
   removeRawListener,
 } from './message-listeners.js';
 import { type MessageStreams, messageIterator, messageStreams } from './message-streams.js';
-import { DROPPED, Outbound, type OutboundHost, QUEUED } from './outbound.js';
 import type { PreparedMessage } from './prepared-message.js';
-import type { Transport, TransportHandler } from './transport.js';
-import { NO_ITEMS, owned } from './waiter.js';
-import type { WriteQueue } from './write-queue.js';
-
-/** A user callback; it may return a promise, whose rejection is handled like a throw. */
-type Listener<A extends unknown[]> = ((...args: A) => void) | null;
-
-type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+import type { Transport } from './transport.js';
 
 const EMPTY_PAYLOAD: Buffer = Buffer.alloc(0);
 
 const NO_OP = (): void => {};
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /** `action` on the first call only: a remover called twice must not remove another registration. */
 function once(action: () => void): () => void {
@@ -58,53 +35,6 @@ function once(action: () => void): () => void {
     action();
   };
 }
-
-/** What happened to one connection's send in a broadcast. */
-export type SendOutcome = 'queued' | 'dropped' | 'closed';
-
-/**
- * For broadcast() only (not re-exported): send a prepared message and say what became of it, which
- * the boolean of sendPrepared() cannot tell. Set by Connection's static block.
- */
-export let offerPrepared: (
-  connection: Connection,
-  prepared: PreparedMessage,
-  options: SendOptions | undefined,
-) => SendOutcome;
-
-/** What the protocol, the transport and a budget call back into: one object per connection. Set by the static block. */
-type ConnectionPorts = ProtocolHandler &
-  TransportHandler &
-  ControlFramesHost &
-  BudgetMember &
-  HeartbeatHost &
-  InboundHost &
-  ClosingConnection &
-  OutboundHost;
-let portsFor: (connection: Connection) => ConnectionPorts;
-/**
- * For the server's bookkeeping only (not re-exported): call `watcher` once, synchronously, when the
- * connection closes, without the promises `closed.then()` would cost per connection. One watcher per
- * connection. Set by Connection's static block.
- */
-export let watchClosed: (connection: Connection, watcher: (connection: Connection) => void) => void;
-/** For the server's close event only (not re-exported): how the connection ended, null while open. */
-export let closeInfoOf: (connection: Connection) => CloseInfo | null;
-/** For the server only (not re-exported): close now with `code`, dropping the backlog (memory budget, a failed onConnection). */
-export let shedConnection: (connection: Connection, code: number, reason: string) => void;
-/** What a connection holds inbound, as its budget counts it (Inbound's figures). */
-export interface InboundHeld {
-  /** Bytes held for the message being received (gathered, or queued unread for a streaming reader). */
-  readonly messageBytes: number;
-  /** That plus whole messages waiting unread. */
-  readonly heldBytes: number;
-}
-/** For the server's memory budget only (not re-exported): the connection's inbound figures. */
-export let inboundHeld: (connection: Connection) => InboundHeld;
-/** Connections whose flush is due at the next microtask. Set by the static block. */
-let flushBatch: FlushBatch<Connection>;
-
-const RESOLVED: Promise<void> = Promise.resolve();
 
 export { isNormalClosure } from './message-streams.js';
 
@@ -153,144 +83,60 @@ export class Connection implements AsyncIterable<Message> {
   /** The upgrade request (server side), null when not known. */
   readonly request: UpgradeRequestInfo | null;
 
-  readonly #transport: Transport;
-  readonly #core: Protocol;
-  /** The write queue, policies and write waiters; made by the first write (#out): a connection that never sent holds none. */
-  #outbound: Outbound | null = null;
-  /** Limits, policies and timeouts shared by every connection built with the same options. */
-  readonly #settings: ConnectionSettings;
-  readonly #extension: PerMessageExtension | null;
-  /** Pings, pong deadline and idle timeout; null when neither a heartbeat nor an idle timeout is set. */
-  #heartbeat: Heartbeat | null = null;
-  /** The handler given to the protocol and the transport, and the budget's member (one object, no closures). */
-  readonly #ports: ConnectionPorts;
-  /** Created by the first drop or the first read of `stats`. */
-  #stats: Mutable<ConnectionStats> | null = null;
-
-  #readyState: ReadyState = 'open';
-  /** The close handshake's state: the shared frozen OPEN_CLOSE_STATE until closing starts (#closing). */
-  #close: CloseHandshake = OPEN_CLOSE_STATE;
-  #closeWatcher: ((connection: Connection) => void) | null = null;
-
-  // Turn and flush bookkeeping.
-  #inTurn = false;
-  #reentrant: Buffer[] = NO_ITEMS;
-  #flushScheduled = false;
-
-  /** Messages arriving, their listeners and readers, the inbox, and why reading is paused. */
-  readonly #inbound: Inbound;
-  #onPing: Listener<[Buffer]> = null;
-  #onPong: Listener<[Buffer]> = null;
-  #onDrain: Listener<[]> = null;
-  #onError: Listener<[unknown]> = null;
-  #onDrop: Listener<[DropReason, number, number]> = null;
-  /** Pings waiting for their pong, and the pong answer; made on the first ping either way (#ctl). */
-  #control: ControlFrames | null = null;
+  /** The state, and what the protocol and the transport call back into (connection-engine.ts). */
+  readonly #engine: ConnectionEngine;
   /** The WebSocketStream-shaped view, made by the first read of `stream`. */
   #streams: MessageStreams | null = null;
 
   constructor(transport: Transport, options: ConnectionOptions) {
-    this.#transport = transport;
-    const settings = connectionSettings(options);
-    this.#settings = settings;
-    // Not kept: the options object holds handshake-time things (head, request) an open connection does not need.
-    this.#extension = options.extension ?? null;
     this.protocol = options.protocol ?? '';
     this.extensions = options.extensions ?? '';
     this.request = options.request ?? null;
-    const ports = portsFor(this);
-    this.#ports = ports;
-    if (settings.heartbeat !== null || settings.idleTimeout > 0)
-      this.#heartbeat = new Heartbeat(ports, settings);
-    this.#inbound = new Inbound(transport, settings, this.#heartbeat, ports);
-    this.#settings.budget?.join(ports);
-    this.#core = new Protocol(ports, {
-      role: options.role,
-      maxPayload: options.maxPayload,
-      maxFragments: options.maxFragments,
-      maxFrameSize: options.maxFrameSize,
-      fragmentSize: options.fragmentSize,
-      maskSource: options.maskSource,
-      extension: options.extension ?? null,
-    });
+    const engine = new ConnectionEngine(this, transport, options);
+    this.#engine = engine;
+    if (options.head && options.head.length > 0) engine.onData(options.head);
+  }
 
-    transport.setHandler(ports);
-
-    if (options.head && options.head.length > 0) this.#onData(options.head);
+  static {
+    // The only door to the engine for other modules: connection-internals.ts names what they may do.
+    grantEngineAccess((connection) => connection.#engine);
   }
 
   // ---------------------------------------------------------------- introspection
 
   /** Resolves once the connection is closed; never rejects. */
   get closed(): Promise<CloseInfo> {
-    return this.#closing.closed();
-  }
-
-  /** This connection's own close state, made on first write. */
-  get #closing(): CloseHandshake {
-    if (this.#close === OPEN_CLOSE_STATE) this.#close = new CloseHandshake();
-    return this.#close;
-  }
-
-  /** The outbound path, created on first use. */
-  get #out(): Outbound {
-    if (this.#outbound === null)
-      this.#outbound = new Outbound(
-        this.#transport,
-        this.#core,
-        this.#settings,
-        this.#heartbeat,
-        this.#extension !== null,
-        this.#ports,
-      );
-    return this.#outbound;
-  }
-
-  /** Pings and pongs, created on first use. */
-  get #ctl(): ControlFrames {
-    this.#control ??= new ControlFrames(this.#core, this.#settings.clock, this.#ports);
-    return this.#control;
-  }
-
-  /** The write queue, created on first use. */
-  get #q(): WriteQueue {
-    return this.#out.queue;
+    return this.#engine.closing.closed();
   }
 
   get readyState(): ReadyState {
-    return this.#readyState;
+    return this.#engine.readyState;
   }
 
   /** Outgoing bytes not yet handed to the OS: queued here, waiting behind a stream writer, or in the transport. */
   get bufferedAmount(): number {
-    return (this.#outbound?.heldBytes ?? 0) + this.#transport.writableLength;
+    return this.#engine.bufferedAmount;
   }
 
   get maxBufferedBytes(): number {
-    return this.#settings.maxBufferedBytes;
+    return this.#engine.settings.maxBufferedBytes;
   }
 
   get remoteAddress(): string | undefined {
-    return this.#transport.remoteAddress;
+    return this.#engine.transport.remoteAddress;
   }
 
   get remotePort(): number | undefined {
-    return this.#transport.remotePort;
+    return this.#engine.transport.remotePort;
   }
 
   get role(): 'client' | 'server' {
-    return this.#settings.role;
+    return this.#engine.settings.role;
   }
 
   /** What the slow-consumer policy dropped so far (a live object; no allocation per read). */
   get stats(): ConnectionStats {
-    return this.#liveStats();
-  }
-
-  #liveStats(): Mutable<ConnectionStats> {
-    if (this.#stats === null)
-      this.#stats = { messagesDropped: 0, bytesDropped: 0, messagesReplaced: 0, pongsCoalesced: 0 };
-    return this.#stats;
+    return this.#engine.liveStats();
   }
 
   // ---------------------------------------------------------------- reading
@@ -300,7 +146,7 @@ export class Connection implements AsyncIterable<Message> {
    * queue is empty; its `wasClean` says whether the peer closed cleanly (then `for await` would end).
    */
   read(): Promise<Message> {
-    return this.#inbound.read();
+    return this.#engine.inbound.read();
   }
 
   /**
@@ -308,7 +154,7 @@ export class Connection implements AsyncIterable<Message> {
    * full (64 KiB) the transport is paused, so a message of any size passes in bounded memory.
    */
   readStream(): Promise<MessageStream> {
-    return this.#inbound.readStream();
+    return this.#engine.inbound.readStream();
   }
 
   /** Read the next message and decode it with `codec` (throws what the codec throws). */
@@ -333,7 +179,7 @@ export class Connection implements AsyncIterable<Message> {
    * once no listener of either kind is left). A listener may be async (see onError).
    */
   onMessage(listener: ((message: Message) => void) | null): () => void {
-    const inbound = this.#inbound;
+    const inbound = this.#engine.inbound;
     if (listener === null) {
       clearMessageListeners(inbound);
       return NO_OP;
@@ -348,7 +194,7 @@ export class Connection implements AsyncIterable<Message> {
    * raw listener). Raw listeners run before message listeners; `onRawMessage(null)` removes them all.
    */
   onRawMessage(listener: ((data: Buffer, type: MessageType) => void) | null): () => void {
-    const inbound = this.#inbound;
+    const inbound = this.#engine.inbound;
     if (listener === null) {
       clearRawListeners(inbound);
       return NO_OP;
@@ -359,16 +205,16 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   onPing(listener: ((payload: Buffer) => void) | null): void {
-    this.#onPing = listener;
+    this.#engine.pingListener = listener;
   }
 
   onPong(listener: ((payload: Buffer) => void) | null): void {
-    this.#onPong = listener;
+    this.#engine.pongListener = listener;
   }
 
   /** Called when bufferedAmount falls back to maxBufferedBytes or below after having been over it. */
   onDrain(listener: (() => void) | null): void {
-    this.#onDrain = listener;
+    this.#engine.drainListener = listener;
   }
 
   /**
@@ -378,7 +224,7 @@ export class Connection implements AsyncIterable<Message> {
    * error must not end the process). An onError that throws or rejects is reported the same way.
    */
   onError(listener: ((error: unknown) => void) | null): void {
-    this.#onError = listener;
+    this.#engine.errorListener = listener;
   }
 
   /**
@@ -386,16 +232,16 @@ export class Connection implements AsyncIterable<Message> {
    * inside the send that caused it; like other listeners, a throw closes the connection with 1011.
    */
   onDrop(listener: ((reason: DropReason, messages: number, bytes: number) => void) | null): void {
-    this.#onDrop = listener;
+    this.#engine.dropListener = listener;
   }
 
   /** Stop reading the transport (the application's own flow control); resume() undoes it. */
   pause(): void {
-    this.#inbound.setPaused(PAUSED_BY_USER, true);
+    this.#engine.inbound.setPaused(PAUSED_BY_USER, true);
   }
 
   resume(): void {
-    this.#inbound.setPaused(PAUSED_BY_USER, false);
+    this.#engine.inbound.setPaused(PAUSED_BY_USER, false);
   }
 
   // ---------------------------------------------------------------- writing
@@ -409,8 +255,8 @@ export class Connection implements AsyncIterable<Message> {
     const bytes = messageBytes(data);
     const binary = options?.binary ?? typeof data !== 'string';
     if (!binary) checkTextBytes(data, bytes);
-    const outcome = this.#offer(binary ? 'binary' : 'text', bytes, options?.compress, null, options);
-    return this.#accepted(outcome);
+    const engine = this.#engine;
+    return engine.accepted(engine.offer(binary ? 'binary' : 'text', bytes, options?.compress, null, options));
   }
 
   /**
@@ -419,14 +265,10 @@ export class Connection implements AsyncIterable<Message> {
    * send(). Returns and throws as send() does; `options.compress` overrides the prepared choice.
    */
   sendPrepared(prepared: PreparedMessage, options?: SendOptions): boolean {
-    const outcome = this.#offer(
-      prepared.type,
-      prepared.data,
-      options?.compress ?? prepared.compress,
-      prepared,
-      options,
+    const engine = this.#engine;
+    return engine.accepted(
+      engine.offer(prepared.type, prepared.data, options?.compress ?? prepared.compress, prepared, options),
     );
-    return this.#accepted(outcome);
   }
 
   /**
@@ -439,9 +281,10 @@ export class Connection implements AsyncIterable<Message> {
     } catch (error) {
       return Promise.reject(error);
     }
-    const policy = options?.backpressure ?? this.#settings.backpressure;
+    const engine = this.#engine;
+    const policy = options?.backpressure ?? engine.settings.backpressure;
     if (policy !== 'wait' && policy !== 'close') return RESOLVED;
-    return this.#out.waitForWrite();
+    return engine.out.waitForWrite();
   }
 
   /** send() of a value through a codec; the options are send()'s (the codec decides `binary`). */
@@ -462,9 +305,10 @@ export class Connection implements AsyncIterable<Message> {
 
   /** Resolves when bufferedAmount is at or under maxBufferedBytes; rejects if the connection closes first. */
   drained(): Promise<void> {
-    if (!this.#isOverBound()) return RESOLVED;
-    if (this.#readyState === 'closed') return Promise.reject(this.#closedError());
-    return this.#out.waitForDrain();
+    const engine = this.#engine;
+    if (!engine.isOverBound()) return RESOLVED;
+    if (engine.readyState === 'closed') return Promise.reject(engine.closedError());
+    return engine.out.waitForDrain();
   }
 
   /**
@@ -474,8 +318,9 @@ export class Connection implements AsyncIterable<Message> {
    * delivered as if whole.
    */
   writeStream(type: MessageType = 'binary', options?: { compress?: boolean }): WritableStream<MessageData> {
-    if (this.#readyState !== 'open') throw this.#closedError();
-    return this.#out.openStream(type, options?.compress ?? this.#extension != null);
+    const engine = this.#engine;
+    if (engine.readyState !== 'open') throw engine.closedError();
+    return engine.out.openStream(type, options?.compress ?? engine.extension != null);
   }
 
   /** WebSocketStream-shaped: a readable of messages and a writable of message data. close()/abort() on the writable closes the connection. */
@@ -491,8 +336,9 @@ export class Connection implements AsyncIterable<Message> {
    * every earlier ping, RFC 6455 5.5.3). The default payload is a 4-byte counter.
    */
   ping(data?: MessageData): Promise<number> {
-    if (this.#readyState !== 'open') return Promise.reject(this.#closedError());
-    return this.#ctl.ping(data);
+    const engine = this.#engine;
+    if (engine.readyState !== 'open') return Promise.reject(engine.closedError());
+    return engine.ctl.ping(data);
   }
 
   /**
@@ -502,8 +348,9 @@ export class Connection implements AsyncIterable<Message> {
    * default. Throws ConnectionClosedError once the peer's Close arrived or the connection closed.
    */
   pong(data?: MessageData): void {
-    if (!this.#mayPong()) throw this.#closedError();
-    this.#ctl.pong(data === undefined ? EMPTY_PAYLOAD : messageBytes(data));
+    const engine = this.#engine;
+    if (!engine.mayPong()) throw engine.closedError();
+    engine.ctl.pong(data === undefined ? EMPTY_PAYLOAD : messageBytes(data));
   }
 
   /**
@@ -513,9 +360,10 @@ export class Connection implements AsyncIterable<Message> {
    * peer reports 1005), as a browser's `WebSocket.close()` without arguments does.
    */
   close(code: number | null = 1000, reason = ''): Promise<CloseInfo> {
-    if (this.#readyState === 'open') {
+    const engine = this.#engine;
+    if (engine.readyState === 'open') {
       try {
-        startClosing(this.#ports, code ?? undefined, reason);
+        startClosing(engine, code ?? undefined, reason);
       } catch (error) {
         return Promise.reject(error);
       }
@@ -525,337 +373,6 @@ export class Connection implements AsyncIterable<Message> {
 
   /** Destroy the transport now, without a close handshake. */
   terminate(): void {
-    if (this.#readyState === 'closed') return;
-    this.#closing.noteAbnormal('terminated');
-    this.#transport.destroy();
-    finish(this.#ports);
-  }
-
-  // ---------------------------------------------------------------- transport events
-
-  #onData(chunk: Buffer): void {
-    if (this.#readyState === 'closed') return;
-    const heartbeat = this.#heartbeat;
-    if (heartbeat !== null) heartbeat.frameReceived();
-    if (this.#inTurn) {
-      // A transport that delivers synchronously from resume() (called by a listener): the core is
-      // not re-entrant, so this chunk waits for the one being parsed.
-      this.#reentrant = owned(this.#reentrant);
-      this.#reentrant.push(chunk);
-      return;
-    }
-    this.#inTurn = true;
-    try {
-      this.#core.receive(chunk);
-      const later = this.#reentrant;
-      while (later.length > 0) this.#core.receive(later.shift() as Buffer);
-    } finally {
-      this.#inTurn = false;
-    }
-    // Everything produced in this turn leaves in one transport write.
-    this.#flush();
-  }
-
-  #onTransportDrain(): void {
-    this.#heartbeat?.drained();
-    this.#outbound?.queue.onDrain();
-    this.#flush();
-  }
-
-  // ---------------------------------------------------------------- protocol events
-
-  /** RFC 6455 5.5.2: a Ping is answered until the peer's Close arrives, so also after our own Close. */
-  #mayPong(): boolean {
-    return this.#readyState === 'open' || (this.#readyState === 'closing' && !this.#close.received);
-  }
-
-  #onPingFrame(payload: Buffer): void {
-    if (this.#settings.autoPong && this.#mayPong()) this.#ctl.answer(payload);
-    const listener = this.#onPing;
-    if (listener) this.#callListener(listener, payload);
-  }
-
-  #onPongFrame(payload: Buffer): void {
-    this.#control?.pongReceived(payload);
-    const listener = this.#onPong;
-    if (listener) this.#callListener(listener, payload);
-  }
-
-  #onOutput(bytes: Buffer): void {
-    // The core's own Close (the echo, or the one failing the connection): after queued data.
-    const queue = this.#q;
-    queue.data.push(bytes);
-    queue.commit(bytes.length, 'close');
-    this.#scheduleFlush();
-  }
-
-  /** The error reads get once no further message can arrive, or null while one still can. */
-  #endedError(): ConnectionClosedError | null {
-    if (this.#readyState === 'open') return null;
-    if (this.#readyState === 'closing' && !this.#close.received && !this.#close.failed) return null;
-    return this.#closedError();
-  }
-
-  #closedError(): ConnectionClosedError {
-    return this.#close.closedError(this.#core.closeSent);
-  }
-
-  // ---------------------------------------------------------------- outbound internals
-
-  /** Queue one message under the slow-consumer policy (Outbound.offer); throws ConnectionClosedError once closing. */
-  #offer(
-    type: MessageType,
-    data: Buffer,
-    compress: boolean | undefined,
-    prepared: PreparedMessage | null,
-    options: SendOptions | undefined,
-  ): number {
-    if (this.#readyState !== 'open') throw this.#closedError();
-    return this.#out.offer(type, data, compress, prepared, options);
-  }
-
-  /** send()'s answer: true when queued with bufferedAmount within its bound (else onDrain is due). */
-  #accepted(outcome: number): boolean {
-    if (outcome === QUEUED && this.bufferedAmount <= this.#settings.maxBufferedBytes) return true;
-    this.#out.overBound = true;
-    return false;
-  }
-
-  #dropped(reason: DropReason, messages: number, bytes: number): void {
-    const stats = this.#liveStats();
-    stats.messagesDropped += messages;
-    stats.bytesDropped += bytes;
-    const listener = this.#onDrop;
-    if (listener) this.#callListener(listener, reason, messages, bytes);
-  }
-
-  #listenerFailed(error: unknown): void {
-    failLocally(this.#ports, 1011, 'internal error');
-    deliverError(this.#onError, error, 'a connection listener');
-  }
-
-  #isOverBound(): boolean {
-    return this.bufferedAmount > this.#settings.maxBufferedBytes;
-  }
-
-  #scheduleFlush(): void {
-    if (this.#inTurn || this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    flushBatch.add(this);
-  }
-
-  #flush(): void {
-    if (this.#readyState === 'closed') return;
-    this.#outbound?.flush();
-  }
-
-  // ---------------------------------------------------------------- closing internals
-
-  /** finish(): the connection's parts let go of it (close-lifecycle.ts settles the close state around this). */
-  #release(): void {
-    this.#heartbeat?.stop();
-    this.#inbound.release();
-    // An error (and its stack trace) only when someone waits for it: most connections end with none.
-    const out = this.#outbound;
-    const control = this.#control;
-    if ((out?.waiting ?? 0) + (control?.waiting ?? 0) > 0) {
-      const error = this.#closedError();
-      out?.rejectWaiters(error);
-      control?.rejectPending(error);
-    }
-    this.#extension?.dispose();
-    this.#settings.budget?.leave(this.#ports);
-  }
-
-  static {
-    // Methods on a prototype rather than closures per connection: an idle connection is mostly this.
-    class Ports implements ConnectionPorts {
-      readonly #connection: Connection;
-      /** Made the first time a listener returns a promise. */
-      #asyncFailed: ErrorRoute | null = null;
-      constructor(connection: Connection) {
-        this.#connection = connection;
-      }
-      onMessageStart(type: MessageType): void {
-        this.#connection.#inbound.messageStart(type);
-      }
-      onMessageData(chunk: Buffer, end: boolean, frameLeft: number): void {
-        this.#connection.#inbound.messageData(chunk, end, frameLeft);
-      }
-      onPing(payload: Buffer): void {
-        this.#connection.#onPingFrame(payload);
-      }
-      onPong(payload: Buffer): void {
-        this.#connection.#onPongFrame(payload);
-      }
-      onCloseFrame(code: number, reason: string): void {
-        closeFrameReceived(this, code, reason);
-      }
-      onOutput(bytes: Buffer): void {
-        this.#connection.#onOutput(bytes);
-      }
-      onFail(error: ProtocolError): void {
-        protocolFailed(this, error);
-      }
-      onData(chunk: Buffer): void {
-        this.#connection.#onData(chunk);
-      }
-      onDrain(): void {
-        this.#connection.#onTransportDrain();
-      }
-      onEnd(): void {
-        transportEnded(this);
-      }
-      onClose(error?: Error): void {
-        transportClosed(this, error);
-      }
-      get heldBytes(): number {
-        const connection = this.#connection;
-        return (connection.#outbound?.heldBytes ?? 0) + connection.#inbound.heldBytes;
-      }
-      closedError(): ConnectionClosedError {
-        return this.#connection.#closedError();
-      }
-      endedError(): ConnectionClosedError | null {
-        return this.#connection.#endedError();
-      }
-      get deliverable(): boolean {
-        const connection = this.#connection;
-        return connection.#readyState !== 'closed' && !connection.#close.failed;
-      }
-      listenerFailed(error: unknown): void {
-        this.#connection.#listenerFailed(error);
-      }
-      get asyncFailed(): ErrorRoute {
-        this.#asyncFailed ??= (error) => this.#connection.#listenerFailed(error);
-        return this.#asyncFailed;
-      }
-      failLocally(code: number, reason: string): void {
-        failLocally(this, code, reason);
-      }
-      dropped(reason: DropReason, messages: number, bytes: number): void {
-        this.#connection.#dropped(reason, messages, bytes);
-      }
-      pongCoalesced(): void {
-        this.#connection.#liveStats().pongsCoalesced++;
-      }
-      replaced(bytes: number): void {
-        this.#connection.#liveStats().messagesReplaced++;
-        this.#connection.#dropped('latest-by-key', 1, bytes);
-      }
-      scheduleFlush(): void {
-        this.#connection.#scheduleFlush();
-      }
-      drained(): void {
-        const listener = this.#connection.#onDrain;
-        if (listener) this.#connection.#callListener(listener);
-      }
-      shed(code: number, reason: string): void {
-        failLocally(this, code, reason);
-      }
-      get readyState(): ReadyState {
-        return this.#connection.#readyState;
-      }
-      set readyState(state: ReadyState) {
-        this.#connection.#readyState = state;
-      }
-      get closing(): CloseHandshake {
-        return this.#connection.#closing;
-      }
-      get writeQueue(): WriteQueue {
-        return this.#connection.#q;
-      }
-      get outbound(): Outbound | null {
-        return this.#connection.#outbound;
-      }
-      get inbound(): Inbound {
-        return this.#connection.#inbound;
-      }
-      get core(): Protocol {
-        return this.#connection.#core;
-      }
-      get settings(): ConnectionSettings {
-        return this.#connection.#settings;
-      }
-      flush(): void {
-        this.#connection.#flush();
-      }
-      terminate(): void {
-        this.#connection.terminate();
-      }
-      release(): void {
-        this.#connection.#release();
-      }
-      notifyClosed(): void {
-        const connection = this.#connection;
-        const watcher = connection.#closeWatcher;
-        if (watcher !== null) {
-          connection.#closeWatcher = null;
-          watcher(connection);
-        }
-      }
-      get readingPaused(): boolean {
-        return this.#connection.#inbound.pausedBy !== 0;
-      }
-      get pendingWriteBytes(): number {
-        return this.#connection.#transport.writableLength;
-      }
-      get flushedBytes(): number {
-        return this.#connection.#transport.flushedBytes ?? 0;
-      }
-      sendHeartbeatPing(): void {
-        this.#connection.#ctl.heartbeatPing();
-      }
-      expire(reason: string): void {
-        this.#connection.#closing.abnormalReason = reason;
-        this.#connection.terminate();
-      }
-      closeIdle(): void {
-        startClosing(this, 1001, 'idle timeout');
-      }
-    }
-    portsFor = (connection) => new Ports(connection);
-    shedConnection = (connection, code, reason) => failLocally(connection.#ports, code, reason);
-    inboundHeld = (connection) => connection.#inbound;
-    closeInfoOf = (connection) => connection.#close.info;
-    watchClosed = (connection, watcher) => {
-      if (connection.#close.info !== null) watcher(connection);
-      else connection.#closeWatcher = watcher;
-    };
-    flushBatch = new FlushBatch((connection) => {
-      connection.#flushScheduled = false;
-      connection.#flush();
-    });
-    offerPrepared = (connection, prepared, options) => {
-      if (connection.#readyState !== 'open') return 'closed';
-      try {
-        const outcome = connection.#offer(
-          prepared.type,
-          prepared.data,
-          options?.compress ?? prepared.compress,
-          prepared,
-          options,
-        );
-        if (outcome === DROPPED) {
-          connection.#out.overBound = true;
-          return 'dropped';
-        }
-        if (connection.bufferedAmount > connection.#settings.maxBufferedBytes)
-          connection.#out.overBound = true;
-        return 'queued';
-      } catch (error) {
-        // The policy (or a throwing onDrop listener) closed it; anything else is the caller's bug.
-        if (connection.#readyState !== 'open') return 'closed';
-        throw error;
-      }
-    };
-  }
-
-  #callListener<A extends unknown[]>(listener: (...args: A) => unknown, ...args: A): void {
-    try {
-      routeRejection(listener(...args), this.#ports.asyncFailed);
-    } catch (error) {
-      this.#listenerFailed(error);
-    }
+    this.#engine.terminate();
   }
 }

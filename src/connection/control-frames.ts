@@ -14,7 +14,7 @@ import type { WriteQueue } from './write-queue.js';
  */
 export const MAX_OWED_PONGS = 128;
 
-/** What pings and pongs need from their connection (the connection's ports object: no closures). */
+/** What pings and pongs need from their connection (the connection's engine, connection-engine.ts: no closures). */
 export interface ControlFramesHost {
   readonly writeQueue: WriteQueue;
   scheduleFlush(): void;

@@ -2,7 +2,7 @@ import type { HeartbeatOptions } from './connection-options.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import { type Deadline, DeadlineScheduler } from './deadline-scheduler.js';
 
-/** What the heartbeat needs from its connection (the connection's ports object: no closures). */
+/** What the heartbeat needs from its connection (the connection's engine, connection-engine.ts: no closures). */
 export interface HeartbeatHost {
   /** 'open', 'closing' or 'closed'. */
   readonly readyState: string;

@@ -26,7 +26,7 @@ const PAUSED_BY_INBOX = 1;
 const PAUSED_BY_STREAM = 2;
 export const PAUSED_BY_USER = 4;
 
-/** What the inbound path needs from its connection (the connection's ports object: no closures). */
+/** What the inbound path needs from its connection (the connection's engine, connection-engine.ts: no closures). */
 export interface InboundHost {
   /** 'open', 'closing' or 'closed'. */
   readonly readyState: string;
@@ -46,7 +46,7 @@ export interface InboundHost {
 /**
  * A connection's inbound path: the message being received (gathered, streamed to a reader or
  * discarded), the listeners or readers it goes to, the inbox of unread messages, and why the
- * transport is paused. The protocol's onMessageStart/onMessageData land here through the ports.
+ * transport is paused. The protocol's onMessageStart/onMessageData land here through the connection's engine.
  *
  * With a shared budget, the bytes held for the message being received are charged to it chunk by
  * chunk (a number added, nothing allocated), and released when the message is handed over or the

@@ -13,7 +13,7 @@ function chunkCost(chunk: Uint8Array): number {
   return chunk.byteLength + CHUNK_OVERHEAD;
 }
 
-/** What an incoming message stream tells its connection (the connection's ports object). */
+/** What an incoming message stream tells its connection's inbound path (Inbound). */
 export interface IncomingStreamHost {
   /** The reader wants more: resume reading the transport if this stream paused it. */
   streamPulled(stream: IncomingStream): void;

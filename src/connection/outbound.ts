@@ -20,7 +20,7 @@ export const DROPPED = 1;
 
 const EMPTY = Buffer.alloc(0);
 
-/** What the outbound path needs from its connection (the connection's ports object: no closures). */
+/** What the outbound path needs from its connection (the connection's engine, connection-engine.ts: no closures). */
 export interface OutboundHost {
   /** 'open', 'closing' or 'closed': only an open connection sends data. */
   readonly readyState: string;

@@ -1,6 +1,7 @@
 // The server's process-wide budget on message bytes held both ways, able to shed the connections that cause it.
 import { BufferBudget } from '../connection/buffer-budget.js';
-import { type Connection, inboundHeld, shedConnection } from '../connection/connection.js';
+import type { Connection } from '../connection/connection.js';
+import { inboundHeld, shedConnection } from '../connection/connection-internals.js';
 
 /** The reason sent (and reported locally) with the 1013 of a connection shed by the budget. */
 export const BUDGET_SHED_REASON = 'server over its memory budget';

@@ -114,6 +114,22 @@ describe('architecture', () => {
     }
   });
 
+  test("the connection's internals are used only by the connection and the server, never exported", () => {
+    // connection/connection-internals.ts names every privileged operation on a Connection; keeping its
+    // importers to these two layers (and out of every index) keeps them a short list `grep` shows.
+    const importers: string[] = [];
+    for (const file of files) {
+      for (const specifier of importsOf(file)) {
+        if (!specifier.endsWith('connection-internals.js')) continue;
+        const name = relative(sourceRoot, file);
+        importers.push(name);
+        assert.ok(['connection', 'server'].includes(layerOf(file)), `${name} imports ${specifier}`);
+        assert.ok(!name.endsWith('index.ts'), `${name} re-exports ${specifier}`);
+      }
+    }
+    assert.ok(importers.length > 0, 'something uses connection-internals.ts (else this test checks nothing)');
+  });
+
   test('packages outside node: are imported only where package.json lets them be missing', () => {
     // The core has no runtime dependencies: each package here is optional (or a peer) and is loaded
     // only by the file that needs it, never by what `import 'fullduplex'` pulls in.
