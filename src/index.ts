@@ -15,6 +15,7 @@ export type {
   BufferBudgetOptions,
   Clock,
   CloseInfo,
+  ConnectionObserver,
   ConnectionOptions,
   ConnectionStats,
   DropReason,
@@ -57,6 +58,18 @@ export type {
   PerMessageDeflateOptions,
 } from './protocol/extensions/permessage-deflate.js';
 export { DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from './protocol/protocol.js';
+export type {
+  ClosedBy,
+  HubFigures,
+  RefusalReason,
+  RoundTripSummary,
+  ServerMetrics,
+} from './server/metrics-snapshot.js';
+export {
+  PROMETHEUS_CONTENT_TYPE,
+  type PrometheusTextOptions,
+  prometheusText,
+} from './server/prometheus-text.js';
 export type {
   Authorize,
   AuthorizeResult,

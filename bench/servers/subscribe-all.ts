@@ -10,6 +10,10 @@ for (const name of [
   'fullduplex:connection:open',
   'fullduplex:connection:close',
   'fullduplex:handshake:refused',
+  'fullduplex:message:dropped',
+  'fullduplex:budget:shed',
+  'fullduplex:heartbeat:timeout',
+  'fullduplex:protocol:error',
 ])
   diagnostics.subscribe(name, count);
 diagnostics.tracingChannel('fullduplex:upgrade').subscribe({

@@ -7,6 +7,9 @@ import { WebSocketError } from '../errors.js';
 export const INBOUND_OVER_BUDGET_REASON =
   'server over its memory budget: incoming message too large to hold now';
 
+/** The reason given with the close of a connection over its bound, sent to while the budget was exceeded. */
+export const OUTBOUND_OVER_BUDGET_REASON = 'server over its memory budget';
+
 /** What a connection shows the budget: the bytes it holds, and a way to shed it. */
 export interface BudgetMember {
   /**

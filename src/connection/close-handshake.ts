@@ -9,6 +9,8 @@ import type { CloseInfo } from './message.js';
 export class CloseHandshake {
   /** The peer's Close arrived (RFC 6455 7.1.5: its code and reason are the connection's). */
   received = false;
+  /** The peer's Close came first: it, not we, started the close handshake. */
+  remoteFirst = false;
   code = 1006;
   reason = '';
   /** We failed the connection (protocol error, policy, a listener threw): our code, 0 if not. */

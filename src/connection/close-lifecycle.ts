@@ -64,7 +64,10 @@ export function closeFrameReceived(connection: ClosingConnection, code: number, 
   close.received = true;
   close.code = code;
   close.reason = reason;
-  if (connection.readyState === 'open') connection.readyState = 'closing';
+  if (connection.readyState === 'open') {
+    close.remoteFirst = true;
+    connection.readyState = 'closing';
+  }
   endOutgoing(connection);
   connection.inbound.end();
   startCloseTimer(connection);

@@ -237,6 +237,8 @@ export class ConnectionEngine
   }
 
   onFail(error: ProtocolError): void {
+    const observer = this.settings.observer;
+    if (observer !== null) observer.protocolError(this.connection, error.closeCode, error.message);
     protocolFailed(this, error);
   }
 
@@ -301,6 +303,8 @@ export class ConnectionEngine
     const stats = this.liveStats();
     stats.messagesDropped += messages;
     stats.bytesDropped += bytes;
+    const observer = this.settings.observer;
+    if (observer !== null) observer.dropped(this.connection, reason, messages, bytes);
     const listener = this.dropListener;
     if (listener) this.callListener(listener, reason, messages, bytes);
   }
@@ -312,6 +316,10 @@ export class ConnectionEngine
 
   pongCoalesced(): void {
     this.liveStats().pongsCoalesced++;
+  }
+
+  heartbeatAnswered(milliseconds: number): void {
+    this.settings.observer?.roundTrip(this.connection, milliseconds);
   }
 
   drained(): void {
@@ -340,10 +348,14 @@ export class ConnectionEngine
     return (this.outbound?.heldBytes ?? 0) + this.inbound.heldBytes;
   }
 
+  /** The inbound and outbound paths close with their own code (a policy, the budget). */
   failLocally(code: number, reason: string): void {
+    const observer = this.settings.observer;
+    if (observer !== null && this.readyState === 'open') observer.failing(this.connection, code, reason);
     failLocally(this, code, reason);
   }
 
+  /** The budget's (or the server's) own shedding: whoever sheds reports it. */
   shed(code: number, reason: string): void {
     failLocally(this, code, reason);
   }
@@ -367,6 +379,7 @@ export class ConnectionEngine
   }
 
   expire(reason: string): void {
+    this.settings.observer?.heartbeatTimeout(this.connection, reason);
     this.closing.abnormalReason = reason;
     this.terminate();
   }

@@ -65,6 +65,34 @@ export function closeInfoOf(connection: Connection): CloseInfo | null {
   return engineOf(connection).close.info;
 }
 
+/**
+ * For the server: who ended a closed connection. 'remote': the peer's Close came first; 'local': ours
+ * did, or we failed it; 'abnormal': no Close from the peer and no code of ours (1006: dropped,
+ * terminated, timed out).
+ */
+export function closedByOf(connection: Connection): 'local' | 'remote' | 'abnormal' {
+  const close = engineOf(connection).close;
+  if (close.info?.code === 1006) return 'abnormal';
+  return close.remoteFirst ? 'remote' : 'local';
+}
+
+/** What a server's metrics add up over its connections. */
+export interface TrafficTotals {
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+/** For the server's metrics: add the connection's traffic so far to `totals`. */
+export function addTraffic(connection: Connection, totals: TrafficTotals): void {
+  const engine = engineOf(connection);
+  totals.messagesIn += engine.inbound.messagesReceived;
+  totals.messagesOut += engine.outbound?.messagesSent ?? 0;
+  totals.bytesIn += engine.transport.bytesReceived ?? 0;
+  totals.bytesOut += engine.transport.bytesSent ?? 0;
+}
+
 /** For the server: close now with `code`, dropping the backlog (memory budget, a failed onConnection). */
 export function shedConnection(connection: Connection, code: number, reason: string): void {
   engineOf(connection).shed(code, reason);

@@ -3,6 +3,7 @@ import type { MaskSource } from '../protocol/mask-source.js';
 import type { Role } from '../protocol/types.js';
 import type { BufferBudget } from './buffer-budget.js';
 import type { Clock } from './clock.js';
+import type { ConnectionObserver } from './connection-observer.js';
 
 /**
  * What a send does when the connection's buffer is already over `maxBufferedBytes` (a slow consumer):
@@ -81,6 +82,11 @@ export interface ConnectionOptions {
   readonly heartbeat?: HeartbeatOptions | null;
   /** Close with 1001 after this long without a data message either way (ms); 0 = never (default). */
   readonly idleTimeout?: number;
+  /**
+   * Told of drops, local failures, protocol errors, heartbeat timeouts and ping round trips (a
+   * WebSocketServer sets its own, for its metrics and diagnostics events). Default: none.
+   */
+  readonly observer?: ConnectionObserver | null;
 }
 
 export const DEFAULT_CLOSE_TIMEOUT = 10_000;

@@ -1,5 +1,6 @@
 import type { BufferBudget } from './buffer-budget.js';
 import { type Clock, timerClock } from './clock.js';
+import type { ConnectionObserver } from './connection-observer.js';
 import {
   type BackpressurePolicy,
   type ConnectionOptions,
@@ -33,6 +34,7 @@ export interface ConnectionSettings {
   readonly idleTimeout: number;
   readonly fragmentSize: number;
   readonly compressThreshold: number;
+  readonly observer: ConnectionObserver | null;
 }
 
 /** By options object (filled on a miss only): values that changed since are not seen, as before. */
@@ -64,6 +66,7 @@ function derive(options: ConnectionOptions): ConnectionSettings {
     idleTimeout: options.idleTimeout ?? 0,
     fragmentSize: options.fragmentSize ?? 0,
     compressThreshold: options.extension?.threshold ?? COMPRESS_THRESHOLD,
+    observer: options.observer ?? null,
   });
 }
 
@@ -87,7 +90,8 @@ function matches(settings: ConnectionSettings, options: ConnectionOptions): bool
       : settings.heartbeat === null) &&
     settings.idleTimeout === (options.idleTimeout ?? 0) &&
     settings.fragmentSize === (options.fragmentSize ?? 0) &&
-    settings.compressThreshold === (options.extension?.threshold ?? COMPRESS_THRESHOLD)
+    settings.compressThreshold === (options.extension?.threshold ?? COMPRESS_THRESHOLD) &&
+    settings.observer === (options.observer ?? null)
   );
 }
 

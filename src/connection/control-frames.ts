@@ -20,6 +20,8 @@ export interface ControlFramesHost {
   scheduleFlush(): void;
   /** A pong was coalesced under a ping flood (counted in the connection's stats). */
   pongCoalesced(): void;
+  /** A heartbeat ping was answered after `milliseconds`. */
+  heartbeatAnswered(milliseconds: number): void;
 }
 
 /**
@@ -33,6 +35,8 @@ export class ControlFrames {
   readonly #host: ControlFramesHost;
   #pending: PendingPing[] = NO_ITEMS;
   #counter = 0;
+  /** When the heartbeat ping still unanswered was sent (the clock's ms), -1 if none. */
+  #heartbeatSentAt = -1;
 
   constructor(core: Protocol, clock: Clock, host: ControlFramesHost) {
     this.#core = core;
@@ -64,6 +68,7 @@ export class ControlFrames {
   /** The heartbeat's ping: nobody waits for its pong (any frame proves the peer alive). */
   heartbeatPing(): void {
     this.#sendPing(this.#counterPayload());
+    if (this.#heartbeatSentAt < 0) this.#heartbeatSentAt = this.#clock.now();
   }
 
   /** The automatic answer to a ping: a pong with the same payload (RFC 6455 5.5.3). */
@@ -93,6 +98,12 @@ export class ControlFrames {
   }
 
   pongReceived(payload: Buffer): void {
+    const sentAt = this.#heartbeatSentAt;
+    if (sentAt >= 0) {
+      // A pong answers every earlier ping (RFC 6455 5.5.3): the oldest unanswered one is timed.
+      this.#heartbeatSentAt = -1;
+      this.#host.heartbeatAnswered(this.#clock.now() - sentAt);
+    }
     const pending = this.#pending;
     if (pending.length > 0) settlePings(pending, payload, this.#clock.now());
   }

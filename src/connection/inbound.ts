@@ -57,6 +57,8 @@ export interface InboundHost {
 export class Inbound implements IncomingStreamHost, ListenerSlots {
   /** PAUSED_BY_* bits; 0 while the transport is read. */
   pausedBy = 0;
+  /** Messages the peer started sending (for the server's metrics). */
+  messagesReceived = 0;
   /** The first message listener of each kind, and the rest (message-listeners.ts). */
   onMessage: MessageListener | null = null;
   onRawMessage: RawMessageListener | null = null;
@@ -153,6 +155,7 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
   // ---------------------------------------------------------------- protocol events
 
   messageStart(type: MessageType): void {
+    this.messagesReceived++;
     this.#type = type;
     if (!this.#host.deliverable) {
       // Terminated or failed by us meanwhile: the rest of what arrives is not delivered.

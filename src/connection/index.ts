@@ -6,6 +6,7 @@ export { BufferBudget } from './buffer-budget.js';
 export type { Clock } from './clock.js';
 export { timerClock } from './clock.js';
 export { Connection, isNormalClosure } from './connection.js';
+export type { ConnectionObserver } from './connection-observer.js';
 export type {
   BackpressurePolicy,
   ConnectionOptions,

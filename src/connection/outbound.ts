@@ -1,6 +1,7 @@
 import { type ConnectionClosedError, WebSocketError } from '../errors.js';
 import type { Protocol } from '../protocol/protocol.js';
 import type { MessageType } from '../protocol/types.js';
+import { OUTBOUND_OVER_BUDGET_REASON } from './buffer-budget.js';
 import type { BackpressurePolicy } from './connection-options.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import type { DropReason } from './connection-stats.js';
@@ -48,6 +49,8 @@ export class Outbound {
   readonly queue: WriteQueue;
   /** Stream writers and the messages waiting behind them; made by the first writeStream(). */
   channel: DataChannel | null = null;
+  /** Messages accepted for sending (queued, or replacing a queued one): for the server's metrics. */
+  messagesSent = 0;
   /** Set when a send found the buffer over its bound: onDrain is due once it is back under. */
   overBound = false;
   readonly #transport: Transport;
@@ -109,11 +112,15 @@ export class Outbound {
     if (policy !== 'wait' || settings.budget !== null) {
       if (policy === 'latest-by-key') {
         key = options?.key;
-        if (key !== undefined && this.#replaceKeyed(key, type, data, compress, prepared)) return QUEUED;
+        if (key !== undefined && this.#replaceKeyed(key, type, data, compress, prepared)) {
+          this.messagesSent++;
+          return QUEUED;
+        }
       }
       if (this.#isOverBound() && this.#overBoundPolicy(policy, data, prepared) === DROPPED) return DROPPED;
     }
     this.#heartbeat?.activity();
+    this.messagesSent++;
     const channel = this.channel;
     if (channel?.busy) {
       // A streaming writer holds the data channel: wait behind it, in call order.
@@ -233,7 +240,7 @@ export class Outbound {
         const budget = settings.budget;
         if (budget === null || !budget.exceeded) return QUEUED;
         if (budget.overflow === 'close') {
-          host.failLocally(budget.closeCode, 'server over its memory budget');
+          host.failLocally(budget.closeCode, OUTBOUND_OVER_BUDGET_REASON);
           throw host.closedError();
         }
         host.dropped('budget', 1, this.#frameBytes(data, prepared));
@@ -280,6 +287,7 @@ export class Outbound {
   /** writeStream(): a writable whose chunks go out as fragments of one message, in its turn on the data channel. */
   openStream(type: MessageType, compress: boolean): WritableStream<MessageData> {
     const writer = createStreamWriter(type, compress);
+    this.messagesSent++;
     let waitForTurn: Promise<void> | undefined;
     this.channel ??= new DataChannel(this.#settings.budget);
     const channel = this.channel;

@@ -13,6 +13,9 @@ export interface Transport {
    * reads slowly from one that reads nothing. Optional: without it the connection counts drains.
    */
   readonly flushedBytes?: number;
+  /** Bytes received since the transport was made, and bytes handed to it to send (for metrics). */
+  readonly bytesReceived?: number;
+  readonly bytesSent?: number;
   /** Inbound flow control: stop delivering `onData` until `resume()`. */
   pause(): void;
   resume(): void;

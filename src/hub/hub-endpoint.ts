@@ -30,8 +30,12 @@ export class HubEndpoint {
    * The WebSocketServer options that route upgrades here: the hub subprotocol is chosen when offered;
    * without it, only `/topics/NAME` with a valid NAME is upgraded (else 404 or 400).
    */
-  serverOptions(): Pick<WebSocketServerOptions, 'subprotocols' | 'authorize' | 'onConnection'> {
+  serverOptions(): Pick<
+    WebSocketServerOptions,
+    'subprotocols' | 'authorize' | 'onConnection' | 'hubFigures'
+  > {
     return {
+      hubFigures: () => this.hub.figures(),
       subprotocols: [HUB_SUBPROTOCOL],
       authorize: (request) => this.authorize(request),
       onConnection: (connection) => this.accept(connection),

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { deliverError } from '../callback-errors.js';
 import type { Connection } from '../connection/connection.js';
 import { WebSocketError } from '../errors.js';
+import type { HubFigures } from '../server/metrics-snapshot.js';
 import type {
   Broker,
   BrokerPayload,
@@ -75,6 +76,8 @@ export class Hub {
   readonly #processId = randomBytes(6).toString('base64url');
   #nextMember = 0;
   #closed = false;
+  /** For figures(): publications handed to the broker, and messages delivered by the topics here. */
+  readonly #counts = { publishes: 0, deliveries: 0 };
   readonly #stateListeners = new Set<(state: BrokerState, error?: Error) => void>();
 
   constructor(options: HubOptions = {}) {
@@ -99,6 +102,23 @@ export class Hub {
   onStateChange(listener: (state: BrokerState, error?: Error) => void): () => void {
     this.#stateListeners.add(listener);
     return () => this.#stateListeners.delete(listener);
+  }
+
+  /**
+   * This process's figures, for a server's metrics() (HubEndpoint.serverOptions() passes them on):
+   * topics with a local subscriber, subscriptions, publications handed to the broker, publication
+   * messages handed to subscribers here, and the broker's state.
+   */
+  figures(): HubFigures {
+    let subscriptions = 0;
+    for (const local of this.#topics.values()) subscriptions += local.size;
+    return {
+      topics: this.#topics.size,
+      subscriptions,
+      publishes: this.#counts.publishes,
+      deliveries: this.#counts.deliveries,
+      brokerState: this.broker.state,
+    };
   }
 
   /** The options of `topic` (TopicOptions resolved with the defaults). */
@@ -140,7 +160,13 @@ export class Hub {
       }
       let local = this.#topics.get(topic);
       if (!local) {
-        local = new LocalTopic(topic, this.topicOptions(topic), this.broker, (error) => this.#report(error));
+        local = new LocalTopic(
+          topic,
+          this.topicOptions(topic),
+          this.broker,
+          (error) => this.#report(error),
+          this.#counts,
+        );
         this.#topics.set(topic, local);
       }
       let outcome: SubscribeOutcome | undefined;
@@ -200,6 +226,7 @@ export class Hub {
         ? data
         : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     const topicOptions = this.#topics.get(topic)?.options ?? this.topicOptions(topic);
+    this.#counts.publishes++;
     return this.broker.publish(topic, payload, {
       historySize: topicOptions.historySize,
       historyTtlMs: topicOptions.historyTtlMs,

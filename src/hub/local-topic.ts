@@ -58,12 +58,17 @@ export class LocalTopic {
   readonly #onError: (error: unknown) => void;
   readonly #sendOptions: SendOptions;
 
+  /** The hub's count of publication messages handed to subscribers, shared by its topics. */
+  readonly #counts: { deliveries: number };
+
   constructor(
     name: string,
     options: ResolvedTopicOptions,
     broker: Broker,
     onError: (error: unknown) => void,
+    counts: { deliveries: number },
   ) {
+    this.#counts = counts;
     this.name = name;
     this.options = options;
     this.#broker = broker;
@@ -184,6 +189,7 @@ export class LocalTopic {
   #deliver(publication: Publication): void {
     const options =
       publication.key === undefined ? this.#sendOptions : { ...this.#sendOptions, key: publication.key };
+    this.#counts.deliveries += this.raw.size + this.envelope.size;
     if (this.raw.size > 0) broadcast(this.raw, prepareMessage(publication.data), options);
     if (this.envelope.size > 0) broadcast(this.envelope, prepareMessage(messageFrame(publication)), options);
     for (const [connection, recovery] of this.recovering) {
@@ -305,7 +311,9 @@ export class LocalTopic {
     const data = format === 'raw' ? publication.data : messageFrame(publication);
     const options =
       publication.key === undefined ? this.#sendOptions : { ...this.#sendOptions, key: publication.key };
-    if (connection.readyState === 'open') connection.sendPrepared(prepareMessage(data), options);
+    if (connection.readyState !== 'open') return;
+    this.#counts.deliveries++;
+    connection.sendPrepared(prepareMessage(data), options);
   }
 }
 

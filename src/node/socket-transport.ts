@@ -21,9 +21,14 @@ export class SocketTransport implements Transport {
   readonly #socket: Socket;
   #handler: TransportHandler | null = null;
   #error: Error | undefined;
+  /** The socket's byte counts when it became ours: what the handshake read and wrote is not counted. */
+  readonly #readBefore: number;
+  readonly #writtenBefore: number;
 
   constructor(socket: Socket) {
     this.#socket = socket;
+    this.#readBefore = socket.bytesRead;
+    this.#writtenBefore = socket.bytesWritten;
     // Small frames go out at once: Nagle's delay would stall request/response traffic.
     socket.setNoDelay(true);
     socket.setTimeout(0);
@@ -64,6 +69,14 @@ export class SocketTransport implements Transport {
     // ones in flight: the difference is what the kernel has taken.
     const socket = this.#socket;
     return socket.bytesWritten - socket.writableLength;
+  }
+
+  get bytesReceived(): number {
+    return this.#socket.bytesRead - this.#readBefore;
+  }
+
+  get bytesSent(): number {
+    return this.#socket.bytesWritten - this.#writtenBefore;
   }
 
   pause(): void {

@@ -12,6 +12,9 @@ export class ConnectionAdmission {
   readonly #connections: ReadonlySet<Connection>;
   readonly #busy: BusyAnswers;
   #sharedConnectionOptions: ConnectionOptions | undefined;
+  /** One function per server, called for each connection the budget sheds to admit a new one. */
+  readonly #onShed = (connection: Connection, code: number, reason: string): void =>
+    this.#settings.observer.budgetShed(connection, code, reason, 'admission');
 
   constructor(
     settings: HandshakeSettings,
@@ -39,7 +42,7 @@ export class ConnectionAdmission {
     const budget = this.#settings.budget;
     if (budget?.exceeded) {
       const own = this.#settings.ownBudget;
-      if (own !== null) stats.shedForMemory += own.shedOverBound(this.#connections);
+      if (own !== null) stats.shedForMemory += own.shedOverBound(this.#connections, this.#onShed);
       if (budget.exceeded) {
         stats.overMemoryBudget++;
         return this.#busy.memory;
@@ -55,6 +58,7 @@ export class ConnectionAdmission {
       ...options.connection,
       ...(options.maxPayload === undefined ? {} : { maxPayload: options.maxPayload }),
       budget: this.#settings.budget,
+      observer: this.#settings.observer,
       role: 'server',
     };
     return this.#sharedConnectionOptions;

@@ -4,10 +4,15 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Connection } from '../connection/connection.js';
 import type { CloseInfo } from '../connection/message.js';
+import type { ClosedBy, RefusalReason } from './metrics-snapshot.js';
 
 export const connectionOpenChannel = diagnostics.channel('fullduplex:connection:open');
 export const connectionCloseChannel = diagnostics.channel('fullduplex:connection:close');
 export const handshakeRefusedChannel = diagnostics.channel('fullduplex:handshake:refused');
+export const messageDroppedChannel = diagnostics.channel('fullduplex:message:dropped');
+export const budgetShedChannel = diagnostics.channel('fullduplex:budget:shed');
+export const heartbeatTimeoutChannel = diagnostics.channel('fullduplex:heartbeat:timeout');
+export const protocolErrorChannel = diagnostics.channel('fullduplex:protocol:error');
 /** start/end/asyncStart/asyncEnd/error around one upgrade: from the request to the Connection (or none). */
 export const upgradeTracingChannel = diagnostics.tracingChannel('fullduplex:upgrade');
 
@@ -26,26 +31,41 @@ export function publishOpen(connection: Connection): void {
     });
 }
 
-export function publishClose(connection: Connection, info: CloseInfo): void {
+export function publishClose(connection: Connection, info: CloseInfo, closedBy: ClosedBy): void {
   if (!connectionCloseChannel.hasSubscribers) return;
   const opened = openedAt.get(connection);
   connectionCloseChannel.publish({
     connection,
     code: info.code,
     reason: info.reason,
+    closedBy,
     wasClean: info.wasClean,
     unsentMessages: info.unsentMessages,
     durationMs: opened === undefined ? undefined : performance.now() - opened,
   });
 }
 
-/** `response` is the HTTP answer written to the socket: its status, and its body as the reason. */
-export function publishRefused(response: string, remoteAddress: string | undefined): void {
+/**
+ * `response` is the HTTP answer written to the socket: its status, and its body as the reason;
+ * `category` is the metrics' reason label.
+ */
+export function publishRefused(
+  response: string,
+  status: number,
+  category: RefusalReason,
+  remoteAddress: string | undefined,
+): void {
   if (!handshakeRefusedChannel.hasSubscribers) return;
   const bodyStart = response.indexOf('\r\n\r\n');
   handshakeRefusedChannel.publish({
-    status: Number(response.slice(9, 12)),
+    status,
     reason: bodyStart === -1 ? '' : response.slice(bodyStart + 4).trim(),
+    category,
     remoteAddress,
   });
+}
+
+/** The HTTP status of an answer we wrote ('HTTP/1.1 503 ...'). */
+export function answerStatus(response: string): number {
+  return Number(response.slice(9, 12));
 }

@@ -8,7 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { deliverError, isThenable } from '../callback-errors.js';
 import type { BufferBudget } from '../connection/buffer-budget.js';
 import { Connection } from '../connection/connection.js';
-import { closeInfoOf, shedConnection, watchClosed } from '../connection/connection-internals.js';
+import { closedByOf, closeInfoOf, shedConnection, watchClosed } from '../connection/connection-internals.js';
 import type { CloseInfo } from '../connection/message.js';
 import { HandshakeError } from '../errors.js';
 import { nodeSha1 } from '../node/crypto.js';
@@ -21,7 +21,7 @@ import {
 } from './admission-table.js';
 import { ConnectionAdmission } from './connection-admission.js';
 import {
-  connectionCloseChannel,
+  answerStatus,
   handshakeRefusedChannel,
   publishClose,
   publishOpen,
@@ -29,9 +29,11 @@ import {
   upgradeTracingChannel,
 } from './diagnostics.js';
 import { answerAndClose, type BusyAnswers, busyAnswers } from './handshake-answers.js';
+import type { RefusalReason } from './metrics-snapshot.js';
 import { errorResponse, type NegotiableRequest, negotiateUpgrade } from './negotiate-upgrade.js';
 import { RetainedRequest } from './retained-request.js';
 import type { ServerMemoryBudget } from './server-memory-budget.js';
+import type { ServerObserver } from './server-metrics.js';
 import type { ServerStats, WebSocketServerOptions } from './server-options.js';
 import { TlsHandshakes } from './tls-handshakes.js';
 
@@ -58,6 +60,8 @@ export interface HandshakeSettings {
   /** Set when the budget is ours: it can then shed connections over their own bound. */
   readonly ownBudget: ServerMemoryBudget | null;
   readonly retryAfter: number;
+  /** Counts for server.metrics() and publishes the diagnostics events of the connections. */
+  readonly observer: ServerObserver;
 }
 
 const noop = (): void => {};
@@ -78,7 +82,10 @@ export class ServerHandshakes {
   /** Takes a closed connection out of the set: one function per server, not a closure per connection. */
   readonly #forgetConnection = (connection: Connection): void => {
     this.#connections.delete(connection);
-    if (connectionCloseChannel.hasSubscribers) publishClose(connection, closeInfoOf(connection) as CloseInfo);
+    const info = closeInfoOf(connection) as CloseInfo;
+    const closedBy = closedByOf(connection);
+    this.#settings.observer.closed(connection, info, closedBy);
+    publishClose(connection, info, closedBy);
   };
 
   constructor(settings: HandshakeSettings, stats: ServerStats, connections: Set<Connection>) {
@@ -264,6 +271,7 @@ export class ServerHandshakes {
       return undefined;
     }
     this.#stats.upgrades++;
+    this.#settings.observer.opened();
     this.#connections.add(connection);
     watchClosed(connection, this.#forgetConnection);
     publishOpen(connection);
@@ -302,10 +310,25 @@ export class ServerHandshakes {
     if (pending.answered) return;
     pending.answered = true;
     this.#stats.refused++;
+    const status = answerStatus(response);
+    const reason = this.#refusalReason(response, status);
+    this.#settings.observer.refused(status, reason);
     if (handshakeRefusedChannel.hasSubscribers)
-      publishRefused(response, (pending.socket as Partial<Socket>).remoteAddress);
+      publishRefused(response, status, reason, (pending.socket as Partial<Socket>).remoteAddress);
     this.#leave(pending);
     answerAndClose(pending.socket, response, this.#settings.limits.timeout);
+  }
+
+  /** The metrics' reason label of a refusal, from the answer itself (the limits' answers are made once). */
+  #refusalReason(response: string, status: number): RefusalReason {
+    const busy = this.#busy;
+    if (response === busy.connections) return 'max-connections';
+    if (response === busy.memory) return 'memory-budget';
+    if (response === busy.handshakes) return 'max-pending-handshakes';
+    if (response === busy.address) return 'max-pending-handshakes-per-address';
+    if (!this.accepting) return 'shutting-down';
+    if (status === 408 || status === 503) return 'timeout';
+    return 'rejected';
   }
 
   /** Shutdown: every socket not yet answered (or still in TLS) is closed. */
@@ -411,8 +434,13 @@ export class ServerHandshakes {
     this.refuse(pending, this.#busy.handshakes);
   }
 
-  #countRefusal(why: 'table-full' | 'address-full'): void {
+  /** `status` 0: a wss:// socket closed before TLS, without an answer. */
+  #countRefusal(why: 'table-full' | 'address-full', status = 0): void {
     this.#stats.refused++;
+    this.#settings.observer.refused(
+      status,
+      why === 'address-full' ? 'max-pending-handshakes-per-address' : 'max-pending-handshakes',
+    );
     if (why === 'address-full') this.#stats.overAddressLimit++;
     else this.#stats.overHandshakeLimit++;
   }
@@ -422,9 +450,14 @@ export class ServerHandshakes {
    * per socket beyond the one bounding a peer that never reads the answer.
    */
   #turnAway(socket: Duplex, response: string, why: 'table-full' | 'address-full'): void {
-    this.#countRefusal(why);
+    this.#countRefusal(why, 503);
     if (handshakeRefusedChannel.hasSubscribers)
-      publishRefused(response, (socket as Partial<Socket>).remoteAddress);
+      publishRefused(
+        response,
+        503,
+        why === 'address-full' ? 'max-pending-handshakes-per-address' : 'max-pending-handshakes',
+        (socket as Partial<Socket>).remoteAddress,
+      );
     socket.on('error', () => socket.destroy());
     answerAndClose(socket, response, TURN_AWAY_LINGER);
   }

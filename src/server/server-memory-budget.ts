@@ -28,7 +28,10 @@ export class ServerMemoryBudget extends BufferBudget {
    * closed. The server's connection set is walked rather than a map kept here: no bookkeeping per
    * idle connection.
    */
-  shedOverBound(connections: Iterable<Connection>): number {
+  shedOverBound(
+    connections: Iterable<Connection>,
+    onShed?: (connection: Connection, code: number, reason: string) => void,
+  ): number {
     if (!this.exceeded) return 0;
     const over: { connection: Connection; held: number }[] = [];
     for (const connection of connections) {
@@ -43,6 +46,7 @@ export class ServerMemoryBudget extends BufferBudget {
     let closed = 0;
     for (const { connection } of over) {
       if (!this.exceeded) break;
+      onShed?.(connection, this.closeCode, BUDGET_SHED_REASON);
       shedConnection(connection, this.closeCode, BUDGET_SHED_REASON);
       closed++;
     }

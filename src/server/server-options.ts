@@ -3,6 +3,7 @@ import type { TlsOptions } from 'node:tls';
 import type { Connection } from '../connection/connection.js';
 import type { ConnectionOptions } from '../connection/connection-options.js';
 import type { PerMessageDeflateOptions } from '../protocol/extensions/permessage-deflate.js';
+import type { HubFigures } from './metrics-snapshot.js';
 
 /** The upgrade request as the hooks see it. */
 export interface HandshakeRequest {
@@ -52,10 +53,15 @@ export type SelectSubprotocol = (
 /** Which connection options a server passes on to each Connection (the rest it decides itself). */
 export type ServerConnectionOptions = Omit<
   ConnectionOptions,
-  'role' | 'protocol' | 'extensions' | 'extension' | 'request' | 'head'
+  'role' | 'protocol' | 'extensions' | 'extension' | 'request' | 'head' | 'observer'
 >;
 
 export interface WebSocketServerOptions {
+  /**
+   * The figures of a hub serving through this server, for `metrics()`; HubEndpoint.serverOptions()
+   * sets it.
+   */
+  hubFigures?: () => HubFigures;
   /**
    * Receives every connection once its 101 response is written. It may be async: a throw, or a
    * returned promise that rejects, closes that one connection with 1011 and goes to `onError`.

@@ -11,9 +11,11 @@ import type { BufferBudget } from '../connection/buffer-budget.js';
 import type { Connection } from '../connection/connection.js';
 import { WebSocketError } from '../errors.js';
 import { acceptRaw } from './accept-raw.js';
+import type { ServerMetrics } from './metrics-snapshot.js';
 import type { NegotiableRequest } from './negotiate-upgrade.js';
 import { ServerHandshakes } from './server-handshakes.js';
 import { ServerMemoryBudget } from './server-memory-budget.js';
+import { ServerObserver } from './server-metrics.js';
 import {
   DEFAULT_FIRST_BYTE_TIMEOUT,
   DEFAULT_HANDSHAKE_TIMEOUT,
@@ -48,6 +50,7 @@ export class WebSocketServer {
   readonly #budget: BufferBudget | null;
   readonly #connections = new Set<Connection>();
   readonly #handshakes: ServerHandshakes;
+  readonly #observer: ServerObserver;
   readonly #listeners: NetServer[] = [];
   readonly #attached: Array<{ server: HttpServer; listener: UpgradeListener }> = [];
   #state: ServerState = 'open';
@@ -104,8 +107,17 @@ export class WebSocketServer {
       this.#budget = ownBudget;
     }
     const retryAfter = positiveOption(options.retryAfter, DEFAULT_RETRY_AFTER, 'retryAfter');
+    this.#observer = new ServerObserver(this.#budget);
     this.#handshakes = new ServerHandshakes(
-      { options, limits, maxConnections, budget: this.#budget, ownBudget, retryAfter },
+      {
+        options,
+        limits,
+        maxConnections,
+        budget: this.#budget,
+        ownBudget,
+        retryAfter,
+        observer: this.#observer,
+      },
       this.#stats,
       this.#connections,
     );
@@ -123,6 +135,21 @@ export class WebSocketServer {
     stats.pendingHandshakes = this.#handshakes.size;
     stats.bufferedBytes = this.#budget?.used ?? 0;
     return stats;
+  }
+
+  /**
+   * A snapshot of this server's metrics: connections, messages and bytes each way, drops by policy,
+   * closes by code, refusals by reason, ping round trips, the memory budget, and the hub's figures
+   * when a hub serves through it (docs/observability.md). A new plain object on each call; pass it
+   * to `prometheusText()` for a scrape.
+   */
+  metrics(): ServerMetrics {
+    return this.#observer.snapshot({
+      connections: this.#connections,
+      pendingHandshakes: this.#handshakes.size,
+      budget: this.#budget,
+      hub: this.#options.hubFigures,
+    });
   }
 
   /** The memory budget shared by this server's connections, or null when it is off. */

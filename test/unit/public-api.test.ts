@@ -14,6 +14,7 @@ const rootExports = [
   'DEFAULT_MAX_PAYLOAD',
   'HandshakeError',
   'MessageTooBigError',
+  'PROMETHEUS_CONTENT_TYPE',
   'PerMessageDeflate',
   'PreparedMessage',
   'ProtocolError',
@@ -29,6 +30,7 @@ const rootExports = [
   'jsonCodec',
   'nodeClock',
   'prepareMessage',
+  'prometheusText',
   'textCodec',
 ];
 

@@ -172,6 +172,30 @@ export const serveFlags = {
     default: 5000,
     help: 'on SIGINT/SIGTERM, time to wait for close handshakes before terminating',
   },
+  'metrics-port': {
+    type: 'integer',
+    placeholder: 'P',
+    max: 65535,
+    help: 'serve Prometheus metrics at http://HOST:P/metrics (0 picks a free port; off unless given)',
+  },
+  'metrics-host': {
+    type: 'string',
+    placeholder: 'H',
+    default: '127.0.0.1',
+    help: 'address the metrics endpoint binds (keep it private: 0.0.0.0 shows them to every network)',
+  },
+  'log-level': {
+    type: 'string',
+    choices: ['error', 'warn', 'info', 'debug'],
+    default: 'info',
+    help: 'log these and more severe events on stderr: error (server errors), warn (limits, memory shedding), info (refusals, heartbeat timeouts, protocol errors, start and stop), debug (each connection, each drop)',
+  },
+  'log-format': {
+    type: 'string',
+    choices: ['auto', 'text', 'json'],
+    default: 'auto',
+    help: 'log lines as plain text or JSON lines; auto: text on a terminal, JSON otherwise',
+  },
   page: {
     type: 'boolean',
     default: false,

@@ -2,6 +2,7 @@ import { createHub, type Hub } from '../../hub/hub.js';
 import { HubEndpoint } from '../../hub/hub-endpoint.js';
 import type { WebSocketServerOptions } from '../../server/server-options.js';
 import { integerFlag, optionalStringFlag, type ParsedFlags, UsageError } from '../flags.js';
+import type { Logger } from '../serve/log.js';
 import { openRedisBroker } from './open-redis-broker.js';
 
 /**
@@ -10,11 +11,14 @@ import { openRedisBroker } from './open-redis-broker.js';
  */
 export interface ServedHub {
   readonly hub: Hub;
-  readonly serverOptions: Pick<WebSocketServerOptions, 'subprotocols' | 'authorize' | 'onConnection'>;
+  readonly serverOptions: Pick<
+    WebSocketServerOptions,
+    'subprotocols' | 'authorize' | 'onConnection' | 'hubFigures'
+  >;
   close(): Promise<void>;
 }
 
-export async function serveHub(flags: ParsedFlags): Promise<ServedHub> {
+export async function serveHub(flags: ParsedFlags, logger: Logger): Promise<ServedHub> {
   const redisUrl = optionalStringFlag(flags, 'redis');
   if (integerFlag(flags, 'workers') > 1 && redisUrl === undefined) {
     throw new UsageError('--workers N > 1 needs --redis: workers share topics only through Redis');
@@ -33,12 +37,13 @@ export async function serveHub(flags: ParsedFlags): Promise<ServedHub> {
       rate > 0
         ? { publishRate: rate, publishBurst: rate }
         : { publishRate: Infinity, publishBurst: Infinity },
-    onError: (error) => console.error(`fullduplex: hub: ${error.message}`),
+    onError: (error) => logger.log('error', 'hub.error', `hub: ${error.message}`),
   });
   // Operators see the outage and the recovery as they happen (docs/deployment.md).
   hub.onStateChange((state, error) => {
-    if (state === 'down') console.error(`fullduplex: hub: ${error?.message ?? 'Redis is unreachable'}`);
-    else console.error('fullduplex: hub: Redis is back; topics resubscribed');
+    if (state === 'down')
+      logger.log('error', 'hub.broker.down', `hub: ${error?.message ?? 'Redis is unreachable'}`);
+    else logger.log('warn', 'hub.broker.up', 'hub: Redis is back; topics resubscribed');
   });
   const endpoint = new HubEndpoint(hub);
   return {

@@ -10,6 +10,8 @@ import { WebSocketServer } from '../../server/web-socket-server.js';
 import type { Command } from '../command.js';
 import { integerFlag, optionalStringFlag, type ParsedFlags, stringFlag, UsageError } from '../flags.js';
 import { packageRoot } from '../package-root.js';
+import { Logger, type LogLevel, logFormat, logServerEvents } from '../serve/log.js';
+import { type MetricsEndpoint, serveMetrics } from '../serve/metrics-endpoint.js';
 import { serveFlags } from './serve-flags.js';
 import { serveHub } from './serve-hub.js';
 import { announceListening, onShutdownNotice, runWorkers } from './serve-workers.js';
@@ -54,7 +56,18 @@ async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
   const pingInterval = integerFlag(flags, 'ping-interval');
   const shutdownTimeout = integerFlag(flags, 'shutdown-timeout');
 
+  const metricsPort = flags['metrics-port'] === undefined ? undefined : integerFlag(flags, 'metrics-port');
+  const logger = new Logger(
+    stringFlag(flags, 'log-level') as LogLevel,
+    logFormat(stringFlag(flags, 'log-format'), process.stderr),
+    (line) => process.stderr.write(line),
+  );
+
   const workers = integerFlag(flags, 'workers');
+  if (workers > 1 && metricsPort !== undefined) {
+    // Each worker has its own figures; one port shared by cluster would answer with a random one's.
+    throw new UsageError('--metrics-port works with one process only: run without --workers N > 1');
+  }
   if (workers > 1 && cluster.isPrimary) {
     // Broadcast mode has no broker: a message would reach only its sender's worker.
     if (mode === 'broadcast') {
@@ -66,9 +79,11 @@ async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
     return runWorkers(workers, shutdownTimeout);
   }
 
-  const hub = mode === 'hub' ? await serveHub(flags) : undefined;
+  const hub = mode === 'hub' ? await serveHub(flags, logger) : undefined;
+  const stopLogging = logServerEvents(logger);
   const server = new WebSocketServer({
     onConnection: (connection) => relay.add(connection),
+    onError: (error) => logger.log('error', 'server.error', String((error as Error)?.message ?? error)),
     ...hub?.serverOptions,
     // Our compressor resets per message (RFC 7692 7.1.1.1, which a server may impose), so it borrows a
     // pooled zlib context per message instead of holding ~260 KiB per connection for its lifetime.
@@ -104,6 +119,15 @@ async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
   const authority = `${host === 'localhost' ? host : shownHost}:${address.port}`;
   const lines = [`listening ${tls ? 'wss' : 'ws'}://${authority}/`];
   if (flags.page) lines.push(`open ${tls ? 'https' : 'http'}://${authority}/ in a browser`);
+  let metrics: MetricsEndpoint | undefined;
+  if (metricsPort !== undefined) {
+    metrics = await serveMetrics(server, metricsPort, stringFlag(flags, 'metrics-host'));
+    lines.push(`metrics ${metrics.url}`);
+  }
+  logger.log('info', 'server.listening', `listening on ${lines[0]?.slice('listening '.length)}`, {
+    mode,
+    metrics: metrics?.url,
+  });
   // A worker of `--workers N` tells the primary, which prints the lines once for all of them.
   if (cluster.isWorker) announceListening(lines);
   else for (const line of lines) console.log(line);
@@ -119,8 +143,14 @@ async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  logger.log('info', 'server.stopping', 'shutting down: closing every connection with 1001', {
+    connections: server.connections.size,
+  });
   await server.close({ code: 1001, reason: 'server shutting down', timeout: shutdownTimeout });
   await hub?.close();
+  await metrics?.close();
+  stopLogging();
+  logger.log('info', 'server.stopped', 'stopped');
   return 0;
 }
 
