@@ -52,15 +52,17 @@ async function startServe(args: readonly string[]): Promise<Served> {
   child.stderr.on('data', (chunk: Buffer) => {
     errors += chunk.toString('utf8');
   });
-  const lines = createInterface({ input: child.stdout });
+  // Both lines may come in one chunk: readline then emits them in one go, so collect them all.
   const seen: string[] = [];
-  const exited = once(child, 'exit').then(() => {
-    throw new Error(`serve exited before listening: ${errors}`);
+  const twoLines = new Promise<void>((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      seen.push(line);
+      if (seen.length === 2) resolve();
+    });
+    child.once('exit', () => reject(new Error(`serve exited before listening: ${errors}`)));
   });
-  while (seen.length < 2) {
-    const [line] = (await Promise.race([once(lines, 'line'), exited])) as [string];
-    seen.push(line);
-  }
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await twoLines.finally(() => clearTimeout(timer));
   const ws = /^listening (ws:\/\/127\.0\.0\.1:\d+)\/$/.exec(seen[0] as string);
   const metrics = /^metrics (http:\/\/127\.0\.0\.1:\d+\/metrics)$/.exec(seen[1] as string);
   assert.ok(ws && metrics, `startup lines: ${JSON.stringify(seen)}`);
@@ -315,7 +317,7 @@ describe('serve log on a terminal', () => {
     const exited = once(child, 'exit');
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     try {
-      await waitFor('the listening log line', () => /info {2}listening on ws:/.test(output));
+      await waitFor('the listening lines', () => /info {2}listening on ws:/.test(output));
       child.stdin.write('\x03');
       await exited;
     } finally {

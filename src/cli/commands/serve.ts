@@ -124,15 +124,8 @@ async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
     metrics = await serveMetrics(server, metricsPort, stringFlag(flags, 'metrics-host'));
     lines.push(`metrics ${metrics.url}`);
   }
-  logger.log('info', 'server.listening', `listening on ${lines[0]?.slice('listening '.length)}`, {
-    mode,
-    metrics: metrics?.url,
-  });
-  // A worker of `--workers N` tells the primary, which prints the lines once for all of them.
-  if (cluster.isWorker) announceListening(lines);
-  else for (const line of lines) console.log(line);
-
-  await new Promise<void>((resolve) => {
+  // Listening for the stop signals before saying we listen: a script may send one right after.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
@@ -143,6 +136,14 @@ async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  // A worker of `--workers N` tells the primary, which prints the lines once for all of them.
+  if (cluster.isWorker) announceListening(lines);
+  else for (const line of lines) console.log(line);
+  logger.log('info', 'server.listening', `listening on ${lines[0]?.slice('listening '.length)}`, {
+    mode,
+    metrics: metrics?.url,
+  });
+  await stopped;
   logger.log('info', 'server.stopping', 'shutting down: closing every connection with 1001', {
     connections: server.connections.size,
   });
