@@ -22,7 +22,8 @@ const usage = `usage: node .build/bench/run.js [options]
   --quick                 one round, short windows, 2,000 idle connections (a minute or two)
   --scenarios a,b         any of: ${scenarios.map((scenario) => scenario.name).join(', ')}, ${HUB_SCENARIO}
                           (default: all but idle-max)
-  --servers a,b           any of: ${serverCatalog.map((server) => server.name).join(', ')} (default: all but fullduplex-subscribed)
+  --servers a,b           any of: ${serverCatalog.map((server) => server.name).join(', ')} (default: all but fullduplex-subscribed
+                          and fullduplex-baseline, the CLI given in BENCH_BASELINE_CLI)
   --rounds N              rounds per scenario (default 3, --quick 1)
   --verify                compare every reply byte too (slower; the smoke test does this)
   --no-micro              skip the parser micro-benchmark
@@ -77,7 +78,7 @@ const chosenScenarios =
 const chosenServers = selected(
   serverCatalog,
   values.servers,
-  (server) => server.name !== 'fullduplex-subscribed',
+  (server) => server.name !== 'fullduplex-subscribed' && server.name !== 'fullduplex-baseline',
 );
 const startedAt = performance.now();
 

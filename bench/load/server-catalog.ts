@@ -2,13 +2,26 @@
 // fullduplex through its CLI. Each says whether it can run here and how to launch it in a mode.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ServerMode } from '../servers/server-options.js';
 import type { ReplyFraming } from './load-job.js';
 import { compiledServer, fullduplexCli, repositoryRoot } from './paths.js';
 import type { ServerLaunch } from './server-process.js';
 
-export type ServerName = 'raw' | 'ws' | 'ws-bufferutil' | 'fullduplex' | 'fullduplex-subscribed';
+export type ServerName =
+  | 'raw'
+  | 'ws'
+  | 'ws-bufferutil'
+  | 'fullduplex'
+  | 'fullduplex-subscribed'
+  | 'fullduplex-baseline';
+
+/**
+ * Another build's CLI (its bin/fullduplex.js, `npm run build` done) to run next to this one, run by
+ * run in one sitting: a before/after A/B without two separate runs (BENCH_FULLDUPLEX_CLI swaps it).
+ */
+const baselineCli = process.env.BENCH_BASELINE_CLI;
 
 export interface ServerSpec {
   name: ServerName;
@@ -93,6 +106,21 @@ export const serverCatalog: readonly ServerSpec[] = [
       ],
       cwd: repositoryRoot,
     }),
+  },
+  {
+    // Not in the default set: another build's CLI (BENCH_BASELINE_CLI), for an A/B of two builds in
+    // one sitting, e.g. what collecting server.metrics() costs.
+    name: 'fullduplex-baseline',
+    label: 'fullduplex, baseline build',
+    replyFraming: 'websocket',
+    unavailable: () => {
+      if (baselineCli === undefined) return 'BENCH_BASELINE_CLI is not set (another build to compare with)';
+      return existsSync(baselineCli) ? null : `${baselineCli} is missing`;
+    },
+    launch: (mode, compress) =>
+      baselineCli === undefined
+        ? null
+        : { args: [baselineCli, 'serve', ...modeArgs(mode, compress)], cwd: dirname(dirname(baselineCli)) },
   },
 ];
 
