@@ -62,11 +62,24 @@ async function seesMove(page: Page, id: string, from: { x: number; y: number }):
   await waitInPage(page, expression);
 }
 
-/** Holds `key` down in `page` (a real key event) until `other` sees this page's player move. */
-async function moveAndBeSeen(page: Page, key: string, other: Page): Promise<void> {
+const ARROWS = { x: ['ArrowLeft', 'ArrowRight'], y: ['ArrowUp', 'ArrowDown'] } as const;
+const WASD = { x: ['KeyA', 'KeyD'], y: ['KeyW', 'KeyS'] } as const;
+
+/**
+ * Holds a key down in `page` (a real key event) until `other` sees this page's player move. The key
+ * moves along `axis` toward the middle of the arena, so a wall never stops it.
+ */
+async function moveAndBeSeen(
+  page: Page,
+  axis: 'x' | 'y',
+  other: Page,
+  keys: typeof ARROWS | typeof WASD = ARROWS,
+) {
   const id = await idOf(page);
   const before = (await view(other)).players.find((player) => player.id === id);
   assert.ok(before, `${id} is in the other page's arena`);
+  const middle = axis === 'x' ? 480 : 270;
+  const key = keys[axis][before[axis] < middle ? 1 : 0];
   await page.keyboard.down(key);
   try {
     await seesMove(other, id, before);
@@ -123,7 +136,7 @@ describe('examples/game on two processes sharing Redis', {
   const pages: ExamplePage[] = [];
 
   before(async () => {
-    pair = await startTwoProcesses('game', ['--lease-ttl', '2000']);
+    pair = await startTwoProcesses('game', ['--lease-ttl', '2000', '--items', '10']);
     browser = await launchChromium();
   });
   after(async () => {
@@ -154,8 +167,8 @@ describe('examples/game on two processes sharing Redis', {
     assert.equal((await view(alice.page)).authority, authorities[0]!.process);
 
     // Keyboard in one page, motion in the other, both ways; a coin collected in one is seen in both.
-    await moveAndBeSeen(alice.page, 'ArrowRight', bob.page);
-    await moveAndBeSeen(bob.page, 'ArrowDown', alice.page);
+    await moveAndBeSeen(alice.page, 'x', bob.page);
+    await moveAndBeSeen(bob.page, 'y', alice.page);
     const aliceScore = await collectCoin(alice.page);
     await waitInPage(
       bob.page,
@@ -166,7 +179,6 @@ describe('examples/game on two processes sharing Redis', {
       alice.page,
       `window.game.view().players.find((p) => p.id === '${bobId}')?.score === ${bobScore}`,
     );
-    await saveScreenshot(alice.page, 'game');
     const latencies = await Promise.all(pages.map(({ page }) => page.textContent('#latency')));
     t.diagnostic(`input -> applied, as the pages show it (alice, bob): ${latencies.join(', ')}`);
 
@@ -186,8 +198,8 @@ describe('examples/game on two processes sharing Redis', {
     assert.equal(again.filter((s) => s.arenas[0]!.authority).length, 1, JSON.stringify(again));
 
     // Both play on: the page whose process was restarted reconnected to the new one.
-    await moveAndBeSeen(alice.page, 'ArrowLeft', bob.page);
-    await moveAndBeSeen(bob.page, 'ArrowUp', alice.page);
+    await moveAndBeSeen(alice.page, 'x', bob.page);
+    await moveAndBeSeen(bob.page, 'y', alice.page);
     const restartedPage = authorityIndex === 0 ? alice : bob;
     const otherPage = authorityIndex === 0 ? bob : alice;
     const restartedId = await idOf(restartedPage.page);
@@ -201,6 +213,8 @@ describe('examples/game on two processes sharing Redis', {
       String(await restartedPage.page.textContent('#process')),
       new RegExp(`^pid ${restarted.child.pid}$`),
     );
+    // The picture: a page on one process, the arena ticked by the other, after a takeover.
+    await saveScreenshot(restartedPage.page, 'game');
     for (const opened of pages) assert.deepEqual(opened.problems(), []);
   });
 });
@@ -210,7 +224,7 @@ describe('examples/game on one process', { skip: skipUnless(chromium()) }, () =>
   let browser: Browser;
 
   before(async () => {
-    server = await startExample('game');
+    server = await startExample('game', ['--items', '10']);
     browser = await launchChromium();
   });
   after(async () => {
@@ -227,8 +241,8 @@ describe('examples/game on one process', { skip: skipUnless(chromium()) }, () =>
       (await status(server)).arenas.map((a) => a.authority),
       [true],
     );
-    await moveAndBeSeen(two.page, 'KeyD', one.page); // WASD works too
-    await moveAndBeSeen(one.page, 'KeyS', two.page);
+    await moveAndBeSeen(two.page, 'x', one.page, WASD);
+    await moveAndBeSeen(one.page, 'y', two.page, WASD);
     const score = await collectCoin(one.page);
     await waitInPage(
       two.page,
