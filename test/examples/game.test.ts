@@ -172,18 +172,20 @@ describe('examples/game on two processes sharing Redis', {
     const aliceScore = await collectCoin(alice.page);
     await waitInPage(
       bob.page,
-      `window.game.view().players.find((p) => p.id === '${aliceId}')?.score === ${aliceScore}`,
+      `window.game.view().players.find((p) => p.id === '${aliceId}')?.score >= ${aliceScore}`,
     );
     const bobScore = await collectCoin(bob.page);
     await waitInPage(
       alice.page,
-      `window.game.view().players.find((p) => p.id === '${bobId}')?.score === ${bobScore}`,
+      `window.game.view().players.find((p) => p.id === '${bobId}')?.score >= ${bobScore}`,
     );
     const latencies = await Promise.all(pages.map(({ page }) => page.textContent('#latency')));
     t.diagnostic(`input -> applied, as the pages show it (alice, bob): ${latencies.join(', ')}`);
 
     // Kill the authority's process (no goodbye: its lease must expire) and start it again.
-    const before = await view(alice.page);
+    const before = await view(bob.page);
+    const scoresBefore = new Map(before.players.map((player) => [player.id, player.score]));
+    assert.ok(scoresBefore.get(aliceId)! >= aliceScore && scoresBefore.get(bobId)! >= bobScore);
     const killedLabel = statuses[authorityIndex]!.process;
     const restarted = await pair.restart(authorityIndex as 0 | 1);
     const laterTerm = `window.game.view().term > ${before.term} && window.game.view().connection === 'connected'`;
@@ -191,9 +193,15 @@ describe('examples/game on two processes sharing Redis', {
     await waitInPage(bob.page, laterTerm);
     const after = await view(bob.page);
     assert.notEqual(after.authority, killedLabel, 'another process ticks the arena now');
-    // The new authority rebuilt the arena from its last snapshot: nobody lost a point.
-    assert.equal(await scoreOf(bob.page, aliceId), aliceScore);
-    assert.equal(await scoreOf(bob.page, bobId), bobScore);
+    // The new authority rebuilt the arena from its last snapshot: nobody lost a point (a player whose
+    // last inputs were still on their way may have gained one).
+    for (const id of [aliceId, bobId]) {
+      const score = await scoreOf(bob.page, id);
+      assert.ok(
+        score !== undefined && score >= scoresBefore.get(id)!,
+        `${id}: ${score}, before ${scoresBefore.get(id)}`,
+      );
+    }
     const again = await Promise.all([pair.processes[0], pair.processes[1]].map(status));
     assert.equal(again.filter((s) => s.arenas[0]!.authority).length, 1, JSON.stringify(again));
 
@@ -207,7 +215,7 @@ describe('examples/game on two processes sharing Redis', {
     assert.ok(score > (authorityIndex === 0 ? aliceScore : bobScore));
     await waitInPage(
       otherPage.page,
-      `window.game.view().players.find((p) => p.id === '${restartedId}')?.score === ${score}`,
+      `window.game.view().players.find((p) => p.id === '${restartedId}')?.score >= ${score}`,
     );
     assert.match(
       String(await restartedPage.page.textContent('#process')),
@@ -246,7 +254,7 @@ describe('examples/game on one process', { skip: skipUnless(chromium()) }, () =>
     const score = await collectCoin(one.page);
     await waitInPage(
       two.page,
-      `window.game.view().players.find((p) => p.id === '${oneId}')?.score === ${score}`,
+      `window.game.view().players.find((p) => p.id === '${oneId}')?.score >= ${score}`,
     );
     assert.deepEqual(one.problems(), []);
     assert.deepEqual(two.problems(), []);
