@@ -159,13 +159,15 @@ async function serveOneProcess(spec, args) {
   const endpoint = new HubEndpoint(hub);
   const routes = routeTable();
   const http = createServer(httpHandler(spec, routes, logError));
+  const serverOptions =
+    typeof spec.serverOptions === 'function' ? spec.serverOptions(args) : spec.serverOptions;
   const wss = new WebSocketServer({
-    ...spec.serverOptions,
+    ...serverOptions,
     ...endpoint.serverOptions(),
     onConnection: (connection) => admit(spec, args, endpoint, connection, logError),
   });
   wss.attach(http);
-  const cleanup = await spec.setup?.({ hub, args, route: routes.add, processLabel });
+  const cleanup = await spec.setup?.({ hub, args, route: routes.add, processLabel, server: wss });
 
   await new Promise((resolve, reject) => {
     http.once('error', reject);
@@ -204,10 +206,11 @@ async function serveOneProcess(spec, args) {
 
 /**
  * Runs an example server (see APPS conventions in the README's Examples section):
- * `{ name, directory, defaultPort, flags?, hubOptions?(args, { processLabel }), serverOptions?,
- * admit?(request, args), setup?({ hub, args, route, processLabel }) }`. `admit` may refuse a
- * connection (see admit above). `setup` may return a cleanup function, run at shutdown before the hub
- * closes. `route(method, path, (request, response, body) => ...)` adds an HTTP endpoint (`body` is
+ * `{ name, directory, defaultPort, flags?, hubOptions?(args, { processLabel }), serverOptions? (an
+ * object or a function of args), admit?(request, args), setup?({ hub, args, route, processLabel,
+ * server }) }`. `admit` may refuse a connection (see admit above). `setup` may return a cleanup
+ * function, run at shutdown before the hub closes. `route(method, path, (request, response, body)
+ * => ...)` adds an HTTP endpoint (`body` is
  * the request body as text); a path ending in `/*` matches every path under it.
  */
 export async function runApp(spec) {
