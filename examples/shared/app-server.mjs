@@ -210,8 +210,8 @@ async function serveOneProcess(spec, args) {
  * object or a function of args), admit?(request, args), setup?({ hub, args, route, processLabel,
  * server }) }`. `admit` may refuse a connection (see admit above). `setup` may return a cleanup
  * function, run at shutdown before the hub closes. `route(method, path, (request, response, body)
- * => ...)` adds an HTTP endpoint (`body` is
- * the request body as text); a path ending in `/*` matches every path under it.
+ * => ...)` adds an HTTP endpoint (`body` is the request body as text); a path ending in `/*` matches
+ * every path under it.
  */
 export async function runApp(spec) {
   let args;
