@@ -98,7 +98,8 @@ export class GroupFeed {
       this.#lastSnapshot = now;
       const quotes = [...this.#quotes].map(([s, { p, o, t }]) => [s, p, o, t]);
       const snapshot = { group: this.#group, by: this.#label, term: this.#term, t: now, quotes };
-      this.#publish(snapshotTopic(this.#group), JSON.stringify(snapshot), 'snapshot');
+      // The key is unique per connection's queue, across topics: one per group.
+      this.#publish(snapshotTopic(this.#group), JSON.stringify(snapshot), `snapshot.g${this.#group}`);
     }
   }
 
