@@ -116,12 +116,14 @@ export class GeneratorFleet {
     );
   }
 
-  /** Grows the set to `total` connections over all generators. */
-  grow(total: number, timeoutMs: number) {
+  /** Grows the set to `total` connections over all generators; none starts a handshake after `until`. */
+  grow(total: number, until: number) {
     const of = this.generators.length;
+    // Past `until`, pending handshakes still finish (or time out): that, and slack, is the deadline.
+    const timeoutMs = until - Date.now() + this.options.handshakeTimeoutMs + 30_000;
     return Promise.all(
       this.generators.map((generator, index) =>
-        generator.ask({ type: 'grow', connections: shareOf(total, index, of) }, 'grown', timeoutMs),
+        generator.ask({ type: 'grow', connections: shareOf(total, index, of), until }, 'grown', timeoutMs),
       ),
     );
   }

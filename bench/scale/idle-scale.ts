@@ -85,7 +85,11 @@ function sumHealth(list: readonly Health[]): Health {
   );
 }
 
-export async function runIdleScale(options: IdleOptions, log: (line: string) => void): Promise<IdleResult> {
+export async function runIdleScale(
+  options: IdleOptions,
+  log: (line: string) => void,
+  onStep: (partial: IdleResult) => void = () => {},
+): Promise<IdleResult> {
   const result: IdleResult = {
     workers: options.workers,
     generators: options.fleet.generators,
@@ -111,7 +115,7 @@ export async function runIdleScale(options: IdleOptions, log: (line: string) => 
     await fleet.setup(server.port, 0, '');
     // Warm-up: a few connections per worker, echoed and dropped, so lazily loaded code is not charged
     // to the measured connections.
-    await fleet.grow(options.workers * 20, 120_000);
+    await fleet.grow(options.workers * 20, Date.now() + 120_000);
     await fleet.echo(options.workers * 20, 30_000);
     await fleet.drop();
     await sleep(500);
@@ -128,15 +132,15 @@ export async function runIdleScale(options: IdleOptions, log: (line: string) => 
     );
     let held = 0;
     for (const target of options.steps) {
-      const remaining = options.deadline - Date.now() - 60_000;
-      if (remaining <= 0) {
+      const until = options.deadline - 90_000;
+      if (until <= Date.now()) {
         result.stoppedBy = `time budget spent before the ${target.toLocaleString('en-US')} step`;
         break;
       }
       const cpuBefore = server.cpuMicros();
       const generatorCpuBefore = fleet.pids().reduce((total, pid) => total + cpuOfPid(pid), 0);
       const started = sharedClockMs();
-      const answers = await fleet.grow(target, remaining);
+      const answers = await fleet.grow(target, until);
       const seconds = (sharedClockMs() - started) / 1000;
       const cpuAfter = server.cpuMicros();
       const generatorCpu = fleet.pids().reduce((total, pid) => total + cpuOfPid(pid), 0) - generatorCpuBefore;
@@ -169,6 +173,7 @@ export async function runIdleScale(options: IdleOptions, log: (line: string) => 
         health: sumHealth(answers.map((answer) => answer.health)),
       };
       result.steps.push(step);
+      onStep(result);
       log(
         `  ${held.toLocaleString('en-US')} held: ${step.handshakesPerSecond.toFixed(0)} handshakes/s, ` +
           `${step.immediate.rssKiBPerConnection.toFixed(2)} KiB RSS/conn right away, ` +
@@ -179,9 +184,12 @@ export async function runIdleScale(options: IdleOptions, log: (line: string) => 
         await sleep(options.settleMs);
         step.settled = figures(await server.memory(), settledBaseline, held);
         log(`    settled: ${step.settled.rssKiBPerConnection.toFixed(2)} KiB RSS/conn`);
+        onStep(result);
       }
       const health = step.health;
-      if (Object.keys(failures).length > 0) {
+      if (held < target) {
+        result.stoppedBy = `time budget spent at ${held.toLocaleString('en-US')} of ${target.toLocaleString('en-US')}`;
+      } else if (Object.keys(failures).length > 0) {
         result.stoppedBy = `handshakes failed on the way to ${target.toLocaleString('en-US')}: ${JSON.stringify(failures)}`;
       } else if (health.closedByPeer > 0) {
         result.stoppedBy = `${health.closedByPeer} connections were closed by the server`;

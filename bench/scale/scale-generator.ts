@@ -114,7 +114,7 @@ function reason(error: unknown): string {
   return message.startsWith('handshake timed out') ? 'handshake timeout' : message.slice(0, 60);
 }
 
-async function grow(target: number): Promise<Grown> {
+async function grow(target: number, until: number): Promise<Grown> {
   const job = setup as GeneratorSetup;
   const failures: Record<string, number> = {};
   const before = held.length;
@@ -123,7 +123,7 @@ async function grow(target: number): Promise<Grown> {
   // Attempts, not successes, are bounded: a failed handshake is counted and not retried.
   let attempts = before;
   const worker = async (): Promise<void> => {
-    while (attempts < target) {
+    while (attempts < target && Date.now() < until) {
       const globalIndex = job.index + attempts * job.of;
       attempts++;
       const localAddress = job.localAddresses[nextLocal++ % job.localAddresses.length] as string;
@@ -204,7 +204,7 @@ async function handle(message: ToScaleGenerator): Promise<void> {
       tell({ type: 'ready' });
       return;
     case 'grow':
-      tell({ type: 'grown', grown: await grow(message.connections), health: snapshot() });
+      tell({ type: 'grown', grown: await grow(message.connections, message.until), health: snapshot() });
       return;
     case 'echo':
       tell({ type: 'echoed', echoed: await echo(message.sample, message.timeoutMs), health: snapshot() });

@@ -22,8 +22,11 @@ export interface GeneratorSetup {
 
 export type ToScaleGenerator =
   | { type: 'setup'; setup: GeneratorSetup }
-  /** Open connections until this generator holds `connections` (its share of the step's total). */
-  | { type: 'grow'; connections: number }
+  /**
+   * Open connections until this generator holds `connections` (its share of the step's total), or
+   * until `until` (epoch ms) passes: then it answers with what it holds.
+   */
+  | { type: 'grow'; connections: number; until: number }
   /** Each of `sample` connections, spread over the set, sends one binary message; the echo is checked. */
   | { type: 'echo'; sample: number; timeoutMs: number }
   /** Per published message: how many connections got it, first and last arrival; then forget them. */

@@ -121,8 +121,11 @@ function checkLimits(): void {
     throw new Error(`settings over this machine's limits:\n  ${problems.join('\n  ')}`);
 }
 
-async function broadcastPart(deadline: number): Promise<BroadcastResult[]> {
-  const results: BroadcastResult[] = [];
+async function broadcastPart(
+  deadline: number,
+  onPhase: (partial: BroadcastResult[]) => void,
+): Promise<BroadcastResult[]> {
+  const phases: BroadcastResult[] = [];
   const redis = await RedisProcess.start(deadline);
   let server: ServerTree | undefined;
   let fleet: GeneratorFleet | undefined;
@@ -160,7 +163,8 @@ async function broadcastPart(deadline: number): Promise<BroadcastResult[]> {
         deadline,
         log,
       );
-      results.push(result);
+      phases.push(result);
+      onPhase(phases);
       if (!server.running) break;
     }
   } finally {
@@ -168,7 +172,7 @@ async function broadcastPart(deadline: number): Promise<BroadcastResult[]> {
     await server?.stop();
     await redis.stop();
   }
-  return results;
+  return phases;
 }
 
 function fleetOptions(): FleetOptions {
@@ -180,12 +184,61 @@ function fleetOptions(): FleetOptions {
   };
 }
 
+interface ScaleResults {
+  generatedAt: string;
+  command: string;
+  machine: Record<string, unknown>;
+  loadAverageAtEnd: string;
+  settings: typeof settings;
+  durationSeconds: number;
+  idle: IdleResult | null;
+  broadcast: BroadcastResult[];
+  error: string | null;
+}
+
+const outputPath = values.json ?? `${resultsDirectory}scale.json`;
+const startedAt = Date.now();
+
+/** Written after every step too, so a run cut short still leaves its figures. */
+function save(results: ScaleResults): void {
+  results.loadAverageAtEnd = loadAverage();
+  results.durationSeconds = (Date.now() - startedAt) / 1000;
+  mkdirSync(resultsDirectory, { recursive: true });
+  writeFileSync(outputPath, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+function markdown(results: ScaleResults): string {
+  const machine = results.machine;
+  let text = `Measured ${results.generatedAt} with \`${results.command}\`; ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; load average ${machine.loadAverageAtStart} at the start, ${results.loadAverageAtEnd} at the end.\n\n`;
+  if (results.idle !== null) text += `### scale: idle connections\n\n${idleMarkdown(results.idle)}\n\n`;
+  if (results.broadcast.length > 0) {
+    text += `### scale: broadcast through Redis (${settings.workers} workers)\n\n${broadcastMarkdown(results.broadcast)}\n\n`;
+  }
+  if (results.error !== null) text += `Run failed: ${results.error}\n`;
+  return text;
+}
+
+const results: ScaleResults = {
+  generatedAt: new Date().toISOString(),
+  command: `npm run bench:scale -- ${process.argv.slice(2).join(' ')}`.trim(),
+  machine: {},
+  loadAverageAtEnd: '',
+  settings,
+  durationSeconds: 0,
+  idle: null,
+  broadcast: [],
+  error: null,
+};
+
 async function main(): Promise<void> {
   killTrackedOnExit();
   checkLimits();
-  const startedAt = Date.now();
   const deadline = startedAt + settings.budgetMs;
-  const machine = {
+  results.machine = {
     cpuModel: cpus()[0]?.model.trim() ?? 'unknown CPU',
     cores: availableParallelism(),
     memoryGiB: Math.round(totalmem() / 2 ** 30),
@@ -193,17 +246,14 @@ async function main(): Promise<void> {
     pinned: canPin(),
     openFileLimit: openFileLimit(),
     ephemeralPorts: portRange(),
-    loadAverageAtStart: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    loadAverageAtStart: loadAverage(),
   };
-  log(`scale: ${JSON.stringify(machine)}`);
-  let idle: IdleResult | null = null;
-  let broadcast: BroadcastResult[] = [];
-  let markdown = '';
+  log(`scale: ${JSON.stringify(results.machine)}`);
   if (runIdle) {
     log(
       `idle: steps ${settings.steps.join(', ')} on ${settings.workers} workers, ${settings.generators} generators`,
     );
-    idle = await runIdleScale(
+    results.idle = await runIdleScale(
       {
         steps: settings.steps,
         workers: settings.workers,
@@ -214,42 +264,40 @@ async function main(): Promise<void> {
         deadline,
       },
       log,
+      (partial) => {
+        results.idle = partial;
+        save(results);
+      },
     );
-    markdown += `### scale: idle connections\n\n${idleMarkdown(idle)}\n\n`;
+    save(results);
   }
   if (runBroadcast) {
     const unavailable = redisUnavailable();
     if (unavailable !== null) log(`broadcast skipped: ${unavailable}`);
     else {
-      broadcast = await broadcastPart(deadline);
-      markdown += `### scale: broadcast through Redis (${settings.workers} workers)\n\n${broadcastMarkdown(broadcast)}\n\n`;
+      results.broadcast = await broadcastPart(deadline, (partial) => {
+        results.broadcast = partial;
+        save(results);
+      });
     }
   }
-  const results = {
-    generatedAt: new Date().toISOString(),
-    command: `npm run bench:scale -- ${process.argv.slice(2).join(' ')}`.trim(),
-    machine,
-    loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
-    settings,
-    durationSeconds: (Date.now() - startedAt) / 1000,
-    idle,
-    broadcast,
-  };
-  const path = values.json ?? `${resultsDirectory}scale.json`;
-  mkdirSync(resultsDirectory, { recursive: true });
-  writeFileSync(path, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(
-    `Measured ${results.generatedAt} with \`${results.command}\`; ${machine.cpuModel}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; load average ${machine.loadAverageAtStart} at the start, ${results.loadAverageAtEnd} at the end.\n\n${markdown}`,
-  );
-  log(`wrote ${path} in ${results.durationSeconds.toFixed(0)} s`);
+  save(results);
+  process.stdout.write(markdown(results));
+  log(`wrote ${outputPath} in ${results.durationSeconds.toFixed(0)} s`);
+  const idle = results.idle;
   const failed =
     (idle !== null &&
       (idle.stoppedBy !== null || idle.echo === null || idle.echo.matched !== idle.echo.sampled)) ||
-    broadcast.some((result) => result.stoppedBy !== null);
+    results.broadcast.some((result) => result.stoppedBy !== null);
   if (failed) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  results.error = error instanceof Error ? error.message : String(error);
+  console.error(results.error);
+  if (results.machine.cores !== undefined) {
+    save(results);
+    process.stdout.write(markdown(results));
+  }
   process.exitCode = 1;
 });
