@@ -29,8 +29,8 @@ const usage = `usage: npm run bench:scale -- [options]   (node .build/bench/scal
   --ping-interval MS           the server's heartbeat (default 30000, the CLI's; the generators answer)
   --subscribers N              broadcast subscribers (default 100000)
   --topics a,b                 broadcast topic counts, subscribers spread evenly (default 1,1000)
-  --rates-one a,b              publish rates (msg/s) for one topic (default 1,4)
-  --rates-many a,b             publish rates (msg/s) over many topics (default 500,2000)
+  --rates-one a,b              publish rates (msg/s) for one topic (default 1,2)
+  --rates-many a,b             publish rates (msg/s) over many topics (default 200,1000)
   --seconds S                  seconds per publish rate (default 10)
   --budget-minutes M           stop what is left after M minutes (default 30)
   --smoke                      500 connections, 2 workers, 2 generators, short (the CI test)`;
@@ -48,8 +48,8 @@ const { values } = parseArgs({
     'ping-interval': { type: 'string', default: '30000' },
     subscribers: { type: 'string', default: '100000' },
     topics: { type: 'string', default: '1,1000' },
-    'rates-one': { type: 'string', default: '1,4' },
-    'rates-many': { type: 'string', default: '500,2000' },
+    'rates-one': { type: 'string', default: '1,2' },
+    'rates-many': { type: 'string', default: '200,1000' },
     seconds: { type: 'string', default: '10' },
     'budget-minutes': { type: 'string', default: '30' },
     smoke: { type: 'boolean', default: false },
