@@ -38,6 +38,8 @@ export interface IdleStep {
   workerCpuMicrosPerHandshake: number;
   primaryCpuMicrosPerHandshake: number;
   generatorCpuMicrosPerHandshake: number;
+  /** Server CPU while the connections sat idle before the settled sample (heartbeats, GC), per connection per second, µs. */
+  heldCpuMicrosPerConnectionSecond: number | null;
   immediate: MemoryFigures;
   settled: MemoryFigures | null;
   kernel: { tcpInUse: number; tcpBufferKiB: number; slabKiBPerConnection: number; slabMiB: number };
@@ -162,6 +164,7 @@ export async function runIdleScale(
         workerCpuMicrosPerHandshake: (cpuAfter.workers - cpuBefore.workers) / added,
         primaryCpuMicrosPerHandshake: (cpuAfter.primary - cpuBefore.primary) / added,
         generatorCpuMicrosPerHandshake: generatorCpu / added,
+        heldCpuMicrosPerConnectionSecond: null,
         immediate: figures(immediate, baseline, held),
         settled: null,
         kernel: {
@@ -181,7 +184,17 @@ export async function runIdleScale(
           (Object.keys(failures).length > 0 ? `, failed: ${JSON.stringify(failures)}` : ''),
       );
       if (options.settleMs > 0 && Date.now() + options.settleMs < options.deadline - 30_000) {
+        const settleCpuBefore = server.cpuMicros();
         await sleep(options.settleMs);
+        const settleCpuAfter = server.cpuMicros();
+        // Nothing opens meanwhile: what the server spends is heartbeats (pings sent, pongs read) and GC.
+        step.heldCpuMicrosPerConnectionSecond =
+          (settleCpuAfter.workers +
+            settleCpuAfter.primary -
+            settleCpuBefore.workers -
+            settleCpuBefore.primary) /
+          held /
+          (options.settleMs / 1000);
         step.settled = figures(await server.memory(), settledBaseline, held);
         log(`    settled: ${step.settled.rssKiBPerConnection.toFixed(2)} KiB RSS/conn`);
         onStep(result);

@@ -10,12 +10,12 @@ export function idleMarkdown(result: IdleResult): string {
   const lines = [
     `Idle connections held by \`serve --mode echo --workers ${result.workers}\` (server pinned to one core), opened by ${result.generators} generator processes from ${result.sources} loopback source addresses (the other core). Memory per connection is the server tree's (primary + workers) growth over its baseline (${fixed(result.baselineRssMiB, 1)} MiB) after two forced collections, right away and after settling; kernel slab is machine-wide for the TCP socket caches (both ends of each connection).`,
     '',
-    '| connections | handshakes/s | server CPU µs/handshake (workers + primary) | RSS KiB/conn | RSS KiB/conn settled | heap KiB/conn | server RSS MiB | largest worker: RSS MiB, fds | kernel slab KiB/conn | TCP sockets in use | sockstat buffers KiB |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| connections | handshakes/s | server CPU µs/handshake (workers + primary) | held: server CPU µs per conn per s | RSS KiB/conn | RSS KiB/conn settled | heap KiB/conn | server RSS MiB | largest worker: RSS MiB, fds | kernel slab KiB/conn | TCP sockets in use | sockstat buffers KiB |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const step of result.steps) {
     lines.push(
-      `| ${integer(step.connections)} | ${integer(step.handshakesPerSecond)} | ${fixed(step.workerCpuMicrosPerHandshake, 0)} + ${fixed(step.primaryCpuMicrosPerHandshake, 0)} | ${fixed(step.immediate.rssKiBPerConnection)} | ${step.settled === null ? '–' : fixed(step.settled.rssKiBPerConnection)} | ${fixed(step.immediate.heapKiBPerConnection)} | ${fixed(step.immediate.serverRssMiB, 0)} | ${fixed(step.immediate.maxWorkerRssMiB, 0)}, ${integer(step.immediate.maxWorkerFds)} | ${fixed(step.kernel.slabKiBPerConnection)} | ${integer(step.kernel.tcpInUse)} | ${integer(step.kernel.tcpBufferKiB)} |`,
+      `| ${integer(step.connections)} | ${integer(step.handshakesPerSecond)} | ${fixed(step.workerCpuMicrosPerHandshake, 0)} + ${fixed(step.primaryCpuMicrosPerHandshake, 0)} | ${step.heldCpuMicrosPerConnectionSecond === null ? '–' : fixed(step.heldCpuMicrosPerConnectionSecond, 3)} | ${fixed(step.immediate.rssKiBPerConnection)} | ${step.settled === null ? '–' : fixed(step.settled.rssKiBPerConnection)} | ${fixed(step.immediate.heapKiBPerConnection)} | ${fixed(step.immediate.serverRssMiB, 0)} | ${fixed(step.immediate.maxWorkerRssMiB, 0)}, ${integer(step.immediate.maxWorkerFds)} | ${fixed(step.kernel.slabKiBPerConnection)} | ${integer(step.kernel.tcpInUse)} | ${integer(step.kernel.tcpBufferKiB)} |`,
     );
   }
   lines.push('');
