@@ -30,6 +30,8 @@ export interface RateResult {
   firstMs: { p50: number };
   serverCpuMicrosPerDelivery: number;
   redisCpuPercent: number;
+  /** redis-server's CPU per publication (the hub's publish script, then one message per subscribed process). */
+  redisCpuMicrosPerPublication: number;
 }
 
 export interface BroadcastResult {
@@ -234,6 +236,7 @@ export async function runBroadcastPhase(
           (serverCpu.primary + serverCpu.workers - serverCpuBefore.primary - serverCpuBefore.workers) /
           delivered,
         redisCpuPercent: ((redisCpu - redisCpuBefore) / 1e6 / spanSeconds) * 100,
+        redisCpuMicrosPerPublication: (redisCpu - redisCpuBefore) / count,
       };
       result.rates.push(rateResult);
       log(

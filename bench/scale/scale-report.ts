@@ -29,13 +29,13 @@ export function idleMarkdown(result: IdleResult): string {
 
 export function broadcastMarkdown(results: readonly BroadcastResult[]): string {
   const lines = [
-    '| subscribers | topics | publish rate msg/s | messages | deliveries/s | time to every subscriber p50 / p99 / max ms | first delivery p50 ms | delivered / expected | server CPU µs/delivery | Redis CPU % |',
+    '| subscribers | topics | publish rate msg/s | messages | deliveries/s | time to every subscriber p50 / p99 / max ms | first delivery p50 ms | delivered / expected | server CPU µs/delivery | Redis CPU %, µs/publication |',
     '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const result of results) {
     for (const rate of result.rates) {
       lines.push(
-        `| ${integer(result.subscribers)} | ${integer(result.topics)} | ${integer(rate.rate)} | ${integer(rate.messages)} | ${integer(rate.deliveriesPerSecond)} | ${fixed(rate.completeMs.p50, 1)} / ${fixed(rate.completeMs.p99, 1)} / ${fixed(rate.completeMs.max, 1)} | ${fixed(rate.firstMs.p50, 1)} | ${integer(rate.delivered)} / ${integer(rate.expected)} | ${fixed(rate.serverCpuMicrosPerDelivery)} | ${fixed(rate.redisCpuPercent, 0)} |`,
+        `| ${integer(result.subscribers)} | ${integer(result.topics)} | ${integer(rate.rate)} | ${integer(rate.messages)} | ${integer(rate.deliveriesPerSecond)} | ${fixed(rate.completeMs.p50, 1)} / ${fixed(rate.completeMs.p99, 1)} / ${fixed(rate.completeMs.max, 1)} | ${fixed(rate.firstMs.p50, 1)} | ${integer(rate.delivered)} / ${integer(rate.expected)} | ${fixed(rate.serverCpuMicrosPerDelivery)} | ${fixed(rate.redisCpuPercent, 0)}, ${fixed(rate.redisCpuMicrosPerPublication, 0)} |`,
       );
     }
   }
