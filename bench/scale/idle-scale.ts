@@ -134,7 +134,8 @@ export async function runIdleScale(
     );
     let held = 0;
     for (const target of options.steps) {
-      const until = options.deadline - 90_000;
+      // Room after the last step for its memory samples, the echo check and closing everything.
+      const until = options.deadline - 150_000;
       if (until <= Date.now()) {
         result.stoppedBy = `time budget spent before the ${target.toLocaleString('en-US')} step`;
         break;
@@ -183,7 +184,7 @@ export async function runIdleScale(
           `kernel slab ${step.kernel.slabKiBPerConnection.toFixed(2)} KiB/conn` +
           (Object.keys(failures).length > 0 ? `, failed: ${JSON.stringify(failures)}` : ''),
       );
-      if (options.settleMs > 0 && Date.now() + options.settleMs < options.deadline - 30_000) {
+      if (options.settleMs > 0 && Date.now() + options.settleMs < options.deadline - 90_000) {
         const settleCpuBefore = server.cpuMicros();
         await sleep(options.settleMs);
         const settleCpuAfter = server.cpuMicros();

@@ -1,7 +1,8 @@
 // Preloaded into the scale run's server processes (`node --expose-gc --import scale-probe.js`), which
 // node:cluster passes on to every worker. On SIGUSR2 a process collects garbage twice and writes its
 // process.memoryUsage() to FULLDUPLEX_SCALE_PROBE_DIR/PID.json: the workers have no IPC channel to
-// the harness. Every process also ends itself at FULLDUPLEX_SCALE_DEADLINE (epoch ms), and the
+// the harness. Every process also ends itself two minutes after FULLDUPLEX_SCALE_DEADLINE (epoch ms:
+// the harness plans to be done by then, so this only catches a harness that is stuck), and the
 // primary when the harness that started it goes away, so nothing outlives a killed run for long.
 import cluster from 'node:cluster';
 import { renameSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,10 @@ if (directory !== undefined && directory !== '') {
 
 const deadline = Number(process.env.FULLDUPLEX_SCALE_DEADLINE);
 if (Number.isFinite(deadline) && deadline > 0) {
-  setTimeout(() => process.kill(process.pid, 'SIGKILL'), Math.max(0, deadline - Date.now())).unref();
+  setTimeout(
+    () => process.kill(process.pid, 'SIGKILL'),
+    Math.max(0, deadline + 120_000 - Date.now()),
+  ).unref();
 }
 
 if (!cluster.isWorker && process.channel !== undefined) {
