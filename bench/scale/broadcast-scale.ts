@@ -64,7 +64,19 @@ function percentile(sorted: readonly number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] as number;
 }
 
+/** The publisher's connection; a loaded server may refuse a handshake (408, 503): three tries. */
 async function openPublisher(port: number): Promise<WebSocket> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openPublisherOnce(port);
+    } catch (error) {
+      if (attempt === 3) throw error;
+      await sleep(1000);
+    }
+  }
+}
+
+async function openPublisherOnce(port: number): Promise<WebSocket> {
   const socket = new WebSocket(`ws://127.0.0.1:${port}/`, 'fullduplex.hub.v1', { perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve());
@@ -133,58 +145,28 @@ export async function runBroadcastPhase(
     stoppedBy: null,
   };
   await fleet.setup(server.port, phase.topics, 'scale');
-  const started = sharedClockMs();
-  const grown = await fleet.grow(phase.subscribers, deadline - 120_000);
-  result.openSeconds = (sharedClockMs() - started) / 1000;
-  result.opened = grown.reduce((total, answer) => total + answer.grown.held, 0);
-  const failures = grown.flatMap((answer) => Object.entries(answer.grown.failures));
-  log(
-    `  ${result.opened.toLocaleString('en-US')} subscribers on ${phase.topics} topic(s) in ${result.openSeconds.toFixed(1)} s`,
-  );
-  if (failures.length > 0 || result.opened < phase.subscribers) {
-    result.stoppedBy = `subscribers failed to connect: ${JSON.stringify(Object.fromEntries(failures))}`;
-    return result;
-  }
-  result.serverRssMiB = (await server.memory()).rss / (1024 * 1024);
-  const publisher = await openPublisher(server.port);
+  // Whatever happens, the next phase starts from no connections.
   try {
-    const expectedOf = (sequence: number): number =>
-      subscribersOf(phase.subscribers, phase.topics, sequence % phase.topics);
-    const arrivals = new Map<number, MessageArrivals>();
-    // Warm-up: one message per topic must reach every subscriber (their subscriptions are in place).
-    for (let sequence = 0; sequence < phase.topics; sequence++) {
-      publisher.send(
-        JSON.stringify({
-          op: 'publish',
-          topic: topicName(phase.topics, sequence),
-          data: stampedMessage(sequence, sharedClockMs(), phase.messageBytes),
-        }),
-      );
-    }
-    await awaitDeliveries(fleet, arrivals, 0, phase.topics, expectedOf, 120_000);
-    const warmed = [...Array(phase.topics).keys()].every(
-      (sequence) => (arrivals.get(sequence)?.count ?? 0) === expectedOf(sequence),
+    const started = sharedClockMs();
+    const grown = await fleet.grow(phase.subscribers, deadline - 120_000);
+    result.openSeconds = (sharedClockMs() - started) / 1000;
+    result.opened = grown.reduce((total, answer) => total + answer.grown.held, 0);
+    const failures = grown.flatMap((answer) => Object.entries(answer.grown.failures));
+    log(
+      `  ${result.opened.toLocaleString('en-US')} subscribers on ${phase.topics} topic(s) in ${result.openSeconds.toFixed(1)} s`,
     );
-    if (!warmed) {
-      const got = [...arrivals.values()].reduce((total, each) => total + each.count, 0);
-      result.stoppedBy = `the warm-up messages reached ${got} of ${phase.subscribers} subscribers in 120 s`;
+    if (failures.length > 0 || result.opened < phase.subscribers) {
+      result.stoppedBy = `subscribers failed to connect: ${JSON.stringify(Object.fromEntries(failures))}`;
       return result;
     }
-    let sequence = phase.topics;
-    for (const rate of phase.rates) {
-      if (Date.now() + phase.seconds * 1000 + drainMs > deadline) {
-        result.stoppedBy = `time budget spent before ${rate} msg/s`;
-        break;
-      }
-      const count = Math.max(1, Math.round(rate * phase.seconds));
-      const from = sequence;
-      const serverCpuBefore = server.cpuMicros();
-      const redisCpuBefore = redis.cpuMicros();
-      const phaseStart = sharedClockMs();
-      for (let sent = 0; sent < count; sent++) {
-        const due = phaseStart + (sent / rate) * 1000;
-        const wait = due - sharedClockMs();
-        if (wait > 1) await sleep(wait);
+    result.serverRssMiB = (await server.memory()).rss / (1024 * 1024);
+    const publisher = await openPublisher(server.port);
+    try {
+      const expectedOf = (sequence: number): number =>
+        subscribersOf(phase.subscribers, phase.topics, sequence % phase.topics);
+      const arrivals = new Map<number, MessageArrivals>();
+      // Warm-up: one message per topic must reach every subscriber (their subscriptions are in place).
+      for (let sequence = 0; sequence < phase.topics; sequence++) {
         publisher.send(
           JSON.stringify({
             op: 'publish',
@@ -192,63 +174,97 @@ export async function runBroadcastPhase(
             data: stampedMessage(sequence, sharedClockMs(), phase.messageBytes),
           }),
         );
-        sequence++;
       }
-      await awaitDeliveries(fleet, arrivals, from, sequence, expectedOf, drainMs);
-      const serverCpu = server.cpuMicros();
-      const redisCpu = redis.cpuMicros();
-      const completes: number[] = [];
-      const firsts: number[] = [];
-      let delivered = 0;
-      let expected = 0;
-      let incomplete = 0;
-      let lastArrival = phaseStart;
-      for (let each = from; each < sequence; each++) {
-        const arrival = arrivals.get(each);
-        expected += expectedOf(each);
-        if (arrival === undefined) {
-          incomplete++;
-          continue;
-        }
-        delivered += arrival.count;
-        firsts.push(arrival.first - arrival.sentAt);
-        lastArrival = Math.max(lastArrival, arrival.last);
-        if (arrival.count >= expectedOf(each)) completes.push(arrival.last - arrival.sentAt);
-        else incomplete++;
-      }
-      completes.sort((a, b) => a - b);
-      firsts.sort((a, b) => a - b);
-      const spanSeconds = (lastArrival - phaseStart) / 1000;
-      const rateResult: RateResult = {
-        rate,
-        messages: count,
-        expected,
-        delivered,
-        incomplete,
-        deliveriesPerSecond: delivered / spanSeconds,
-        completeMs: {
-          p50: percentile(completes, 0.5),
-          p99: percentile(completes, 0.99),
-          max: completes.at(-1) ?? Number.NaN,
-        },
-        firstMs: { p50: percentile(firsts, 0.5) },
-        serverCpuMicrosPerDelivery:
-          (serverCpu.primary + serverCpu.workers - serverCpuBefore.primary - serverCpuBefore.workers) /
-          delivered,
-        redisCpuPercent: ((redisCpu - redisCpuBefore) / 1e6 / spanSeconds) * 100,
-        redisCpuMicrosPerPublication: (redisCpu - redisCpuBefore) / count,
-      };
-      result.rates.push(rateResult);
-      log(
-        `  ${rate} msg/s x ${count}: ${rateResult.deliveriesPerSecond.toFixed(0)} deliveries/s, every subscriber after p50 ${rateResult.completeMs.p50.toFixed(1)} ms, p99 ${rateResult.completeMs.p99.toFixed(1)} ms; ${delivered} of ${expected} delivered`,
+      await awaitDeliveries(fleet, arrivals, 0, phase.topics, expectedOf, 120_000);
+      const warmed = [...Array(phase.topics).keys()].every(
+        (sequence) => (arrivals.get(sequence)?.count ?? 0) === expectedOf(sequence),
       );
-      if (incomplete > 0) {
-        result.stoppedBy = `${incomplete} of ${count} messages at ${rate} msg/s did not reach every subscriber within ${drainMs / 1000} s of the last publication`;
-        break;
+      if (!warmed) {
+        const got = [...arrivals.values()].reduce((total, each) => total + each.count, 0);
+        result.stoppedBy = `the warm-up messages reached ${got} of ${phase.subscribers} subscribers in 120 s`;
+        return result;
       }
+      let sequence = phase.topics;
+      for (const rate of phase.rates) {
+        if (Date.now() + phase.seconds * 1000 + drainMs > deadline) {
+          result.stoppedBy = `time budget spent before ${rate} msg/s`;
+          break;
+        }
+        const count = Math.max(1, Math.round(rate * phase.seconds));
+        const from = sequence;
+        const serverCpuBefore = server.cpuMicros();
+        const redisCpuBefore = redis.cpuMicros();
+        const phaseStart = sharedClockMs();
+        for (let sent = 0; sent < count; sent++) {
+          const due = phaseStart + (sent / rate) * 1000;
+          const wait = due - sharedClockMs();
+          if (wait > 1) await sleep(wait);
+          publisher.send(
+            JSON.stringify({
+              op: 'publish',
+              topic: topicName(phase.topics, sequence),
+              data: stampedMessage(sequence, sharedClockMs(), phase.messageBytes),
+            }),
+          );
+          sequence++;
+        }
+        await awaitDeliveries(fleet, arrivals, from, sequence, expectedOf, drainMs);
+        const serverCpu = server.cpuMicros();
+        const redisCpu = redis.cpuMicros();
+        const completes: number[] = [];
+        const firsts: number[] = [];
+        let delivered = 0;
+        let expected = 0;
+        let incomplete = 0;
+        let lastArrival = phaseStart;
+        for (let each = from; each < sequence; each++) {
+          const arrival = arrivals.get(each);
+          expected += expectedOf(each);
+          if (arrival === undefined) {
+            incomplete++;
+            continue;
+          }
+          delivered += arrival.count;
+          firsts.push(arrival.first - arrival.sentAt);
+          lastArrival = Math.max(lastArrival, arrival.last);
+          if (arrival.count >= expectedOf(each)) completes.push(arrival.last - arrival.sentAt);
+          else incomplete++;
+        }
+        completes.sort((a, b) => a - b);
+        firsts.sort((a, b) => a - b);
+        const spanSeconds = (lastArrival - phaseStart) / 1000;
+        const rateResult: RateResult = {
+          rate,
+          messages: count,
+          expected,
+          delivered,
+          incomplete,
+          deliveriesPerSecond: delivered / spanSeconds,
+          completeMs: {
+            p50: percentile(completes, 0.5),
+            p99: percentile(completes, 0.99),
+            max: completes.at(-1) ?? Number.NaN,
+          },
+          firstMs: { p50: percentile(firsts, 0.5) },
+          serverCpuMicrosPerDelivery:
+            (serverCpu.primary + serverCpu.workers - serverCpuBefore.primary - serverCpuBefore.workers) /
+            delivered,
+          redisCpuPercent: ((redisCpu - redisCpuBefore) / 1e6 / spanSeconds) * 100,
+          redisCpuMicrosPerPublication: (redisCpu - redisCpuBefore) / count,
+        };
+        result.rates.push(rateResult);
+        log(
+          `  ${rate} msg/s x ${count}: ${rateResult.deliveriesPerSecond.toFixed(0)} deliveries/s, every subscriber after p50 ${rateResult.completeMs.p50.toFixed(1)} ms, p99 ${rateResult.completeMs.p99.toFixed(1)} ms; ${delivered} of ${expected} delivered`,
+        );
+        if (incomplete > 0) {
+          result.stoppedBy = `${incomplete} of ${count} messages at ${rate} msg/s did not reach every subscriber within ${drainMs / 1000} s of the last publication`;
+          break;
+        }
+      }
+    } finally {
+      publisher.terminate();
     }
   } finally {
-    publisher.terminate();
     await fleet.drop();
   }
   return result;

@@ -17,15 +17,19 @@ const generator = new URL('../../bench/scale/scale-generator.js', import.meta.ur
 const probe = new URL('../../bench/scale/scale-probe.js', import.meta.url).pathname;
 const redisMissing = existsSync('/usr/bin/redis-server') ? null : '/usr/bin/redis-server not found';
 
-/** PIDs of live processes whose command line mentions `needle`. */
-function processesWith(needle: string): number[] {
+/**
+ * PIDs of live processes whose command line mentions `needle` and whose environment holds `tag`
+ * (children inherit it: so another scale run on the machine is not mistaken for a leftover).
+ */
+function processesWith(needle: string, tag: string): number[] {
   const found: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) found.push(Number(entry));
+      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(needle)) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(tag)) found.push(Number(entry));
     } catch {
-      // Gone meanwhile.
+      // Gone meanwhile, or not ours to read.
     }
   }
   return found;
@@ -42,8 +46,10 @@ test('scale group, smoke size: every handshake, echo and delivery is accounted f
   const directory = mkdtempSync(join(tmpdir(), 'fullduplex-scale-smoke-'));
   const output = join(directory, 'scale.json');
   try {
+    const tag = `FULLDUPLEX_SCALE_SMOKE=${process.pid}-${Date.now()}`;
     const child = spawn(process.execPath, [script, '--smoke', '--json', output], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FULLDUPLEX_SCALE_SMOKE: tag.slice(tag.indexOf('=') + 1) },
     });
     let log = '';
     child.stdout.on('data', (chunk) => {
@@ -55,8 +61,8 @@ test('scale group, smoke size: every handshake, echo and delivery is accounted f
     const [code] = await once(child, 'exit');
     assert.equal(code, 0, log);
     // The generators and the server tree (whose processes preload the probe) are gone with it.
-    assert.deepEqual(processesWith(generator), []);
-    assert.deepEqual(processesWith(probe), []);
+    assert.deepEqual(processesWith(generator, tag), []);
+    assert.deepEqual(processesWith(probe, tag), []);
     const results = JSON.parse(readFileSync(output, 'utf8')) as {
       idle: IdleResult;
       broadcast: BroadcastResult[];
