@@ -75,6 +75,7 @@ export type {
   AuthorizeResult,
   HandshakeRefusal,
   HandshakeRequest,
+  PlainResponse,
   SelectSubprotocol,
   ServerCloseOptions,
   ServerConnectionOptions,

@@ -22,8 +22,9 @@ export function acceptRaw(
     onStart: () => handshakes.advance(pending, 'head'),
     onHead: (head, rest, text) => {
       handshakes.advance(pending, 'negotiating');
-      // Not an upgrade at all: say so (RFC 9110 15.5.22 asks for an Upgrade field with 426).
       if (!listHasToken(headerText(head.headers.upgrade), 'websocket')) {
+        if (handshakes.answerPlain(pending, new RawRequest(head, socket, secure))) return;
+        // Not an upgrade at all: say so (RFC 9110 15.5.22 asks for an Upgrade field with 426).
         const error = new HandshakeError(
           'This port speaks WebSocket only: connect with a WebSocket client (Upgrade: websocket).',
           426,

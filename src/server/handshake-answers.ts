@@ -30,14 +30,15 @@ export function busyAnswers(retryAfterSeconds: number): BusyAnswers {
  * Writes `response` and closes the socket once it is flushed, or after `linger` ms if the peer does
  * not read it (a peer that never reads would keep 'finish' from firing).
  */
-export function answerAndClose(socket: Duplex, response: string, linger: number): void {
+export function answerAndClose(socket: Duplex, response: string | Uint8Array, linger: number): void {
   if (socket.destroyed || !socket.writable) {
     socket.destroy();
     return;
   }
   // Destroy after 'finish' rather than waiting for the client's FIN, which may never come.
   socket.once('finish', () => socket.destroy());
-  socket.end(response, 'latin1');
+  if (typeof response === 'string') socket.end(response, 'latin1');
+  else socket.end(response);
   const timer = setTimeout(() => socket.destroy(), linger);
   timer.unref();
   socket.once('close', () => clearTimeout(timer));

@@ -31,6 +31,7 @@ import {
 import { answerAndClose, type BusyAnswers, busyAnswers } from './handshake-answers.js';
 import type { RefusalReason } from './metrics-snapshot.js';
 import { errorResponse, type NegotiableRequest, negotiateUpgrade } from './negotiate-upgrade.js';
+import { buildPlainResponse } from './plain-response.js';
 import { RetainedRequest } from './retained-request.js';
 import type { ServerMemoryBudget } from './server-memory-budget.js';
 import type { ServerObserver } from './server-metrics.js';
@@ -304,6 +305,29 @@ export class ServerHandshakes {
   readonly #hookFailed = (error: unknown): void => {
     deliverError(this.#options.onError, error, 'a WebSocketServer hook');
   };
+
+  /**
+   * A request of `listen` that is not an upgrade, answered by `onPlainRequest` (not a refusal: it is
+   * not counted as one). False when there is no hook or it returned nothing.
+   */
+  answerPlain(pending: PendingHandshake, request: NegotiableRequest): boolean {
+    const hook = this.#options.onPlainRequest;
+    if (hook === undefined) return false;
+    let bytes: Buffer;
+    try {
+      const response = hook(request);
+      if (response === undefined) return false;
+      bytes = buildPlainResponse(response, request.method);
+    } catch (error) {
+      this.#hookFailed(error);
+      this.refuse(pending, errorResponse(new HandshakeError('internal error', 500)));
+      return true;
+    }
+    pending.answered = true;
+    this.#leave(pending);
+    answerAndClose(pending.socket, bytes, this.#settings.limits.timeout);
+    return true;
+  }
 
   /** Writes an HTTP error answer and closes the socket once it is flushed. */
   refuse(pending: PendingHandshake, response: string): void {

@@ -4,6 +4,9 @@ import type { Connection } from '../connection/connection.js';
 import type { ConnectionOptions } from '../connection/connection-options.js';
 import type { PerMessageDeflateOptions } from '../protocol/extensions/permessage-deflate.js';
 import type { HubFigures } from './metrics-snapshot.js';
+import type { PlainResponse } from './plain-response.js';
+
+export type { PlainResponse } from './plain-response.js';
 
 /** The upgrade request as the hooks see it. */
 export interface HandshakeRequest {
@@ -148,6 +151,14 @@ export interface WebSocketServerOptions {
   memoryBudget?: number;
   /** Seconds sent in `Retry-After` with the 503 answers of the limits above. Default 5. */
   retryAfter?: number;
+  /**
+   * Answers the requests on the port of `listen` that are not WebSocket upgrades (static files, a
+   * health check), from the request head alone: return a response, or undefined for the default 426
+   * Upgrade Required. It runs synchronously; the answer is written and the connection closed (no
+   * keep-alive, no request body is read). A throw answers 500 and goes to `onError`. Not used by
+   * `attach` and `handleUpgrade`, whose http server answers such requests itself.
+   */
+  onPlainRequest?: (request: HandshakeRequest) => PlainResponse | undefined;
   /** Largest request head read by `listen` (request line and headers). Default 8192; more -> 431. */
   maxHeaderBytes?: number;
   /** Largest message accepted, after inflation; more fails the connection with 1009. Default: the protocol's. */

@@ -1,12 +1,9 @@
-// The hub client in headless Chromium: the page loads fullduplex/client's built modules as they are
-// (no bundler) and runs over the browser's own WebSocket against a real `fullduplex serve --mode hub`
-// process that is killed and restarted.
+// The hub client in headless Chromium: a page on the hub's origin imports fullduplex/client's built
+// modules from the `fullduplex serve --mode hub` process itself (its /client/, no bundler) and runs
+// over the browser's own WebSocket against that process, which is killed and restarted.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,14 +16,13 @@ import { chromium, skipUnless } from './harness/peer-availability.js';
 
 const skip = skipUnless(chromium());
 const bin = new URL('../../../bin/fullduplex.js', import.meta.url).pathname;
-const clientDist = new URL('../../../dist/hub-client/', import.meta.url);
 
-const PAGE = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>hub client</title>
-<script type="module">
+// Runs as an inline module script of a document on the hub's origin: '/client/index.js' is the hub's.
+const PAGE_SCRIPT = `
   import { HubClient } from '/client/index.js';
   const log = [];
   globalThis.hubLog = log;
-  const client = new HubClient(new URLSearchParams(location.search).get('hub'), {
+  const client = new HubClient('ws://' + location.host + '/', {
     reconnect: { initialDelay: 100, maxDelay: 400 },
   });
   client.on('state', (state) => log.push('state:' + state));
@@ -34,31 +30,7 @@ const PAGE = `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,
   news.on('subscribed', (event) => log.push('subscribed:' + event.recovered + ':' + (event.reason ?? '')));
   news.on('message', (message) => log.push('message:' + message.data.text));
   client.connect();
-</script>`;
-
-/** Serves the page and the built client modules, as a site would. */
-function staticServer(): Server {
-  return createServer(async (request, response) => {
-    const path = new URL(request.url ?? '/', 'http://x').pathname;
-    if (path === '/') {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      response.end(PAGE);
-      return;
-    }
-    const file = /^\/client\/([a-z-]+\.js)$/.exec(path)?.[1];
-    if (file === undefined) {
-      response.writeHead(404).end();
-      return;
-    }
-    try {
-      const body = await readFile(new URL(file, clientDist));
-      response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
-      response.end(body);
-    } catch {
-      response.writeHead(404).end();
-    }
-  });
-}
+`;
 
 async function startHub(port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [
@@ -87,7 +59,6 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
 describe('hub client in headless Chromium', { skip, timeout: 90_000 }, () => {
   let browser: Browser;
   let page: Page;
-  let site: Server;
   let hub: ChildProcess | undefined;
   let hubPort: number;
   const notFound: string[] = [];
@@ -95,23 +66,27 @@ describe('hub client in headless Chromium', { skip, timeout: 90_000 }, () => {
   before(async () => {
     hubPort = await freePort();
     hub = await startHub(hubPort);
-    site = staticServer();
-    site.listen(0, '127.0.0.1');
-    await once(site, 'listening');
     browser = await launchChromium();
     page = await browser.newPage();
+    const modules: string[] = [];
     page.on('response', (response) => {
+      if (!response.url().includes('/client/')) return;
       if (response.status() >= 400) notFound.push(response.url());
+      else modules.push(response.url());
     });
-    const { port } = site.address() as AddressInfo;
-    await page.goto(`http://127.0.0.1:${port}/?hub=${encodeURIComponent(`ws://127.0.0.1:${hubPort}/`)}`);
+    // A document served by the hub process itself (the text of its /client/index.js: any document of
+    // that origin would do; the hub serves no HTML) whose module script imports '/client/index.js'.
+    const origin = `http://127.0.0.1:${hubPort}`;
+    await page.goto(`${origin}/client/index.js`);
+    await page.addScriptTag({ type: 'module', content: PAGE_SCRIPT });
+    await page.waitForFunction(() => 'hubLog' in globalThis);
+    assert.ok(modules.includes(`${origin}/client/index.js`), modules.join());
+    assert.ok(modules.includes(`${origin}/client/hub-client.js`), modules.join());
   });
 
   after(async () => {
     await browser?.close();
     await stop(hub);
-    site?.closeAllConnections();
-    site?.close();
   });
 
   async function log(): Promise<string[]> {

@@ -12,6 +12,7 @@ import { integerFlag, optionalStringFlag, type ParsedFlags, stringFlag, UsageErr
 import { packageRoot } from '../package-root.js';
 import { Logger, type LogLevel, logFormat, logServerEvents } from '../serve/log.js';
 import { type MetricsEndpoint, serveMetrics } from '../serve/metrics-endpoint.js';
+import { ClientModules } from './client-modules.js';
 import { serveFlags } from './serve-flags.js';
 import { serveHub } from './serve-hub.js';
 import { announceListening, onShutdownNotice, runWorkers } from './serve-workers.js';
@@ -24,7 +25,8 @@ Runs a WebSocket server on any path. It prints 'listening ws://H:P/' as its firs
 gracefully (close 1001 to every client) on SIGINT or SIGTERM, then exits 0. It binds 127.0.0.1 unless
 --host says otherwise: in a container, pass --host 0.0.0.0 to accept connections from outside.
 With --mode hub it serves topics: a plain client on /topics/NAME gets every message published there
-and publishes what it sends; hub-protocol clients (subprotocol fullduplex.hub.v1) use any path.`,
+and publishes what it sends; hub-protocol clients (subprotocol fullduplex.hub.v1) use any path. A hub
+also answers HTTP GET under /client/ with the hub client's ES modules (import '/client/index.js').`,
   flags: serveFlags,
   positionals: 0,
   run: serve,
@@ -81,10 +83,14 @@ async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
 
   const hub = mode === 'hub' ? await serveHub(flags, logger) : undefined;
   const stopLogging = logServerEvents(logger);
+  const clientModules = mode === 'hub' ? await loadClientModules() : undefined;
   const server = new WebSocketServer({
     onConnection: (connection) => relay.add(connection),
     onError: (error) => logger.log('error', 'server.error', String((error as Error)?.message ?? error)),
     ...hub?.serverOptions,
+    ...(clientModules
+      ? { onPlainRequest: (request) => clientModules.answer(request.method, request.url) }
+      : {}),
     // Our compressor resets per message (RFC 7692 7.1.1.1, which a server may impose), so it borrows a
     // pooled zlib context per message instead of holding ~260 KiB per connection for its lifetime.
     perMessageDeflate: flags.compress === true ? { serverNoContextTakeover: true } : false,
@@ -113,7 +119,7 @@ async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
   const relay = new Relay(mode, server.connections);
 
   const address = flags.page
-    ? await listenWithPage(server, port, host, tls)
+    ? await listenWithPage(server, port, host, tls, clientModules)
     : await server.listen(port, host);
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const authority = `${host === 'localhost' ? host : shownHost}:${address.port}`;
@@ -195,6 +201,16 @@ class Relay {
   }
 }
 
+/** The hub client's modules for /client/; a hub without them still serves, and says why. */
+async function loadClientModules(): Promise<ClientModules | undefined> {
+  try {
+    return await ClientModules.load();
+  } catch (error) {
+    console.error(`fullduplex: not serving /client/: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 /** --tls-cert and --tls-key go together; both files are read before anything listens. */
 async function readTlsFiles(flags: ParsedFlags): Promise<{ cert: Buffer; key: Buffer } | undefined> {
   const certFile = optionalStringFlag(flags, 'tls-cert');
@@ -217,6 +233,7 @@ async function listenWithPage(
   port: number,
   host: string,
   tls: { cert: Buffer; key: Buffer } | undefined,
+  clientModules: ClientModules | undefined,
 ): Promise<AddressInfo> {
   // Loaded only with --page: a plain `serve` never needs node:http and its ~2 MiB of RSS.
   const [{ readFile }, { createServer }, https] = await Promise.all([
@@ -229,6 +246,12 @@ async function listenWithPage(
     if (request.method === 'GET' && (request.url === '/' || request.url === '/index.html')) {
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length });
       response.end(page);
+      return;
+    }
+    const module = clientModules?.answer(request.method ?? '', request.url ?? '');
+    if (module !== undefined) {
+      response.writeHead(module.status, module.headers);
+      response.end(request.method === 'HEAD' ? undefined : module.body);
       return;
     }
     response.writeHead(404, { 'content-type': 'text/plain' });
