@@ -35,7 +35,11 @@ export class Utf8Validator {
         // Fast path: runs of ASCII need no state at all.
         while (byte < 0x80) {
           if (++i === end) {
+            // The range may still be a narrowed one stored by the previous write (a lead such as
+            // F4 at its end): it was consumed in this call, so store the reset one.
             this.#needed = 0;
+            this.#lower = lower;
+            this.#upper = upper;
             return true;
           }
           byte = data[i]!;

@@ -94,4 +94,23 @@ describe('Utf8Validator', () => {
     assert.ok(validator.write(hex('98 80')));
     assert.ok(validator.complete);
   });
+
+  test('a narrowed continuation range is forgotten once its sequence ends, even when ASCII ends the chunk', () => {
+    // F4 narrows its first continuation to 80-8F; that sequence ends in the next chunk, whose ASCII tail
+    // ends the write. The 3-byte E1 90 80 in the chunk after must get the full 80-BF range again.
+    // (Found by the fuzz test: a text message cut into 6-byte fragments failed with 1007.)
+    for (const [lead, first] of [
+      ['f4', '80'],
+      ['f0', '90'],
+      ['e0', 'a0'],
+      ['ed', '80'],
+    ] as const) {
+      const validator = new Utf8Validator();
+      const rest = lead.startsWith('f') ? `${first} 80 80` : `${first} 80`;
+      assert.ok(validator.write(hex(`41 ${lead}`)));
+      assert.ok(validator.write(hex(`${rest} 00 00`)), lead);
+      assert.ok(validator.write(hex('e1 90 80 c2 b0 f3 bf bf bf')), `after ${lead}`);
+      assert.ok(validator.end());
+    }
+  });
 });
