@@ -7,6 +7,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import {
+  RECONNECT_SCENARIO,
+  type ReconnectSpreadResult,
+  reconnectSpreadMarkdown,
+  runReconnectSpread,
+} from './client/reconnect-spread.js';
 import { HUB_SCENARIO, hubBenchUnavailable, runHubBench } from './hub/hub-bench.js';
 import { type Machine, markdownReport } from './load/markdown-report.js';
 import { resultsDirectory } from './load/paths.js';
@@ -20,8 +26,8 @@ import { updateBenchmarksDocument } from './load/update-benchmarks.js';
 
 const usage = `usage: node .build/bench/run.js [options]
   --quick                 one round, short windows, 2,000 idle connections (a minute or two)
-  --scenarios a,b         any of: ${scenarios.map((scenario) => scenario.name).join(', ')}, ${HUB_SCENARIO}
-                          (default: all but idle-max)
+  --scenarios a,b         any of: ${scenarios.map((scenario) => scenario.name).join(', ')}, ${HUB_SCENARIO},
+                          ${RECONNECT_SCENARIO} (default: all but idle-max and ${RECONNECT_SCENARIO})
   --servers a,b           any of: ${serverCatalog.map((server) => server.name).join(', ')} (default: all but fullduplex-subscribed
                           and fullduplex-baseline, the CLI given in BENCH_BASELINE_CLI)
   --rounds N              rounds per scenario (default 3, --quick 1)
@@ -70,7 +76,9 @@ const budgetMs = Number(values['budget-minutes']) * 60_000;
 // The hub scenario runs its own processes (two servers per system, a Redis), outside the catalog.
 const scenarioList = values.scenarios?.split(',').map((name) => name.trim());
 const runHub = scenarioList === undefined || scenarioList.includes(HUB_SCENARIO);
-const otherScenarios = scenarioList?.filter((name) => name !== HUB_SCENARIO);
+// reconnect-spread (1,000 hub clients back after a server restart) runs only when named.
+const runReconnect = scenarioList?.includes(RECONNECT_SCENARIO) ?? false;
+const otherScenarios = scenarioList?.filter((name) => name !== HUB_SCENARIO && name !== RECONNECT_SCENARIO);
 const chosenScenarios =
   otherScenarios !== undefined && otherScenarios.length === 0
     ? []
@@ -226,6 +234,24 @@ async function main(): Promise<void> {
       hub = { options: report.options, runs: report.runs };
     }
   }
+  let reconnect: ReconnectSpreadResult[] | undefined;
+  if (runReconnect) {
+    reconnect = [];
+    // A restart (down 1 s) and an outage (down 5 s): the longer the outage, the wider the clients'
+    // backoff windows when the server is back.
+    for (const downMs of [1000, 5000]) {
+      for (let round = 1; round <= rounds; round++) {
+        const result = await runReconnectSpread({ clients: values.quick ? 200 : 1000, downMs });
+        reconnect.push(result);
+        const { p50, p90, p99, max } = result.percentiles;
+        log(
+          `  ${RECONNECT_SCENARIO} down ${downMs} ms round ${round}: ${result.back}/${result.clients} back; ` +
+            `p50 ${p50.toFixed(0)} p90 ${p90.toFixed(0)} p99 ${p99.toFixed(0)} max ${max.toFixed(0)} ms`,
+        );
+        hubMarkdown += `\n${reconnectSpreadMarkdown(result, `Down ${downMs} ms, round ${round} of ${rounds}; clients and server on this machine (${machine().cores} cores).`)}\n`;
+      }
+    }
+  }
   const summaries: ScenarioSummary[] = chosenScenarios
     .filter((scenario) => !skipped.includes(scenario.name))
     .map((scenario) => summarize(scenario, runs));
@@ -243,6 +269,7 @@ async function main(): Promise<void> {
     summaries,
     runs,
     hub,
+    reconnect: reconnect?.map(({ backMs: _backMs, attemptMs: _attemptMs, ...rest }) => rest),
   };
   mkdirSync(resultsDirectory, { recursive: true });
   const path = `${resultsDirectory}latest.json`;

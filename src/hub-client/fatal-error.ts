@@ -2,7 +2,12 @@ import { HubClientError } from './hub-client-error.js';
 import { HUB_PROTOCOL } from './hub-client-options.js';
 
 /** Errors that another attempt cannot fix: the client stops instead of retrying forever. */
-export function fatalError(failure: unknown, code: number, wasWelcomed: boolean): HubClientError | null {
+export function fatalError(
+  failure: unknown,
+  code: number,
+  reason: string,
+  wasWelcomed: boolean,
+): HubClientError | null {
   const status = (failure as { status?: unknown } | undefined)?.status;
   if (status === 401 || status === 403)
     return new HubClientError('unauthorized', `the server refused the connection (HTTP ${status})`, {
@@ -16,7 +21,7 @@ export function fatalError(failure: unknown, code: number, wasWelcomed: boolean)
   if (code === 1008 && !wasWelcomed)
     return new HubClientError(
       'unauthorized',
-      'the server closed the connection with 1008 (policy violation)',
+      `the server closed the connection with 1008 (policy violation)${reason ? `: ${reason}` : ''}`,
     );
   return null;
 }

@@ -319,7 +319,7 @@ export class HubClient<T = unknown> {
     this.#publisher.connectionLost();
     this.#reads.failAll(new HubClientError('connection-lost', 'the connection dropped before the answer'));
     if (this.#state === 'closed') return;
-    const fatal = fatalError(failure, code, wasWelcomed);
+    const fatal = fatalError(failure, code, reason, wasWelcomed);
     if (fatal !== null) {
       this.#fail(fatal, code, reason);
       return;

@@ -28,6 +28,8 @@ export async function serveHub(flags: ParsedFlags, logger: Logger): Promise<Serv
   const rate = integerFlag(flags, 'publish-rate');
   const hub = createHub({
     ...(redis ? { broker: redis.broker } : {}),
+    // Hub-protocol clients (browsers cannot see protocol pings) get the application-level ping as often.
+    pingInterval: integerFlag(flags, 'ping-interval'),
     topic: {
       historySize: integerFlag(flags, 'history'),
       historyTtlMs: integerFlag(flags, 'history-ttl') * 1000,

@@ -24,7 +24,8 @@ export interface HubProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-export async function startHubProcess(args: readonly string[]): Promise<HubProcess> {
+/** Starts a hub on `port` (0: a free one; a fixed one to restart a killed hub where it was). */
+export async function startHubProcess(args: readonly string[], port = 0): Promise<HubProcess> {
   const child = spawn(process.execPath, [
     bin,
     'serve',
@@ -33,7 +34,7 @@ export async function startHubProcess(args: readonly string[]): Promise<HubProce
     '--host',
     '127.0.0.1',
     '--port',
-    '0',
+    String(port),
     ...args,
   ]);
   running.add(child);
@@ -60,11 +61,11 @@ export async function startHubProcess(args: readonly string[]): Promise<HubProce
     child.kill('SIGKILL');
     throw new Error(`unexpected first line ${JSON.stringify(first)}`);
   }
-  const port = Number(match[1]);
+  const bound = Number(match[1]);
   return {
     child,
-    port,
-    url: `ws://127.0.0.1:${port}`,
+    port: bound,
+    url: `ws://127.0.0.1:${bound}`,
     stderr: () => errors,
     exited,
     kill: (signal) => child.kill(signal),
