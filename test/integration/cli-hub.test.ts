@@ -194,7 +194,8 @@ describe('serve --mode hub: the hub protocol', () => {
     assert.equal(welcome.op, 'welcome');
     assert.equal(welcome.protocol, HUB);
     assert.equal(typeof welcome.client, 'string');
-    assert.equal(welcome.ping, 25);
+    // The hub pings as often as --ping-interval (default 30000 ms), announced in seconds.
+    assert.equal(welcome.ping, 30);
     hub.socket.close();
   });
 

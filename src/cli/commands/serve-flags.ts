@@ -128,7 +128,7 @@ export const serveFlags = {
     type: 'integer',
     placeholder: 'MS',
     default: 30000,
-    help: 'ping each client this often (hub: also the hub protocol\'s own ping, announced in its welcome); 0 turns heartbeats off',
+    help: "ping each client this often (hub: also the hub protocol's own ping, announced in its welcome); 0 turns heartbeats off",
   },
   'pong-timeout': {
     type: 'integer',
