@@ -54,3 +54,5 @@ export const bytesCodec = {
 /** Document names: the page's `?doc=` and the topic `editor.NAME`. */
 export const DOCUMENT_NAME = /^[A-Za-z0-9_-]{1,40}$/;
 export const TOPIC_PREFIX = 'editor.';
+/** `editor.NAME.people`: who has the document open (people.js); no history. */
+export const PEOPLE_SUFFIX = '.people';

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { runApp } from '../shared/app-server.mjs';
 import { DocumentStore } from './document-store.mjs';
-import { DOCUMENT_NAME, TOPIC_PREFIX } from './messages.js';
+import { DOCUMENT_NAME, PEOPLE_SUFFIX, TOPIC_PREFIX } from './messages.js';
 import { importMapOf, vendorFiles } from './vendor.mjs';
 
 const COMPACT_INTERVAL_MS = 1000;
@@ -24,6 +24,10 @@ function integerFlag(args, name, min) {
 
 function isDocumentTopic(topic) {
   return topic.startsWith(TOPIC_PREFIX) && DOCUMENT_NAME.test(topic.slice(TOPIC_PREFIX.length));
+}
+
+function isPeopleTopic(topic) {
+  return topic.endsWith(PEOPLE_SUFFIX) && isDocumentTopic(topic.slice(0, -PEOPLE_SUFFIX.length));
 }
 
 /** @type {DocumentStore | undefined} set up once the hub exists */
@@ -50,13 +54,17 @@ runApp({
     },
     pingInterval: integerFlag(args, 'ping', 1) * 1000,
     limits: { maxMessageBytes: MAX_MESSAGE_BYTES, maxTopicsPerConnection: 10 },
+    // Who is here: live only, and a slow page may miss a caret move (the next one replaces it).
+    topicOptions: (topic) =>
+      isPeopleTopic(topic) ? { historySize: 0, backpressure: 'drop-newest' } : undefined,
     canSubscribe: (topic) => {
+      if (isPeopleTopic(topic)) return true;
       if (!isDocumentTopic(topic)) return false;
       // A page of this process has the document open: keep its history compacted from here.
       store?.watch(topic);
       return true;
     },
-    canPublish: (topic) => isDocumentTopic(topic),
+    canPublish: (topic) => isDocumentTopic(topic) || isPeopleTopic(topic),
   }),
   setup: async ({ hub, args, route, processLabel }) => {
     const snapshotEvery = integerFlag(args, 'snapshot-every', 1);

@@ -1,7 +1,8 @@
-// examples/editor in Chromium: pages on two server processes sharing a real redis-server type into
-// one document at once and end with the same text; a late joiner gets it all; a page that went
-// offline keeps its edits and merges them when it is back; a server process killed mid-edit and
-// started again loses nothing. Then the same on one process without Redis, restarted too.
+// examples/editor in Chromium: pages on two server processes sharing a real redis-server list each
+// other as here, type into one document at once and end with the same text; a late joiner gets it
+// all; a page that went offline keeps its edits and merges them when it is back; a server process
+// killed mid-edit and started again loses nothing. Then the same on one process without Redis,
+// restarted too.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -19,8 +20,13 @@ import { startTwoProcesses, type TwoProcesses } from './harness/two-processes.js
 // joins late can only catch up through a snapshot.
 const ARGS = ['--ping', '2', '--history', '12', '--snapshot-every', '4'];
 
-async function openEditor(browser: Browser, server: ExampleProcess, doc: string): Promise<ExamplePage> {
-  const opened = await openExamplePage(browser, `${server.base}?doc=${doc}`);
+async function openEditor(
+  browser: Browser,
+  server: ExampleProcess,
+  doc: string,
+  name = 'Someone',
+): Promise<ExamplePage> {
+  const opened = await openExamplePage(browser, `${server.base}?doc=${doc}&name=${name}`);
   await waitInPage(opened.page, `document.body.dataset.joined === 'true'`);
   return opened;
 }
@@ -122,16 +128,19 @@ describe('examples/editor: pages on two processes sharing Redis', { skip }, () =
     for (const opened of pages) assert.deepEqual(opened.problems(), []);
   });
 
-  async function open(server: ExampleProcess, doc: string): Promise<Page> {
-    const opened = await openEditor(browser, server, doc);
+  async function open(server: ExampleProcess, doc: string, name?: string): Promise<Page> {
+    const opened = await openEditor(browser, server, doc, name);
     pages.push(opened);
     return opened.page;
   }
 
   test('two pages typing at once converge; a late joiner gets the whole text', async () => {
     const [one, two] = processes.processes;
-    const ana = await open(one, 'notes');
-    const bea = await open(two, 'notes');
+    const ana = await open(one, 'notes', 'Ana');
+    const bea = await open(two, 'notes', 'Bea');
+    // Who is here, across the two processes.
+    await waitInPage(ana, `document.getElementById('people').textContent.includes('Bea')`);
+    await waitInPage(bea, `document.getElementById('people').textContent.includes('Ana')`);
     const title = 'Release checklist\n';
     await typeAt(ana, 'end', title);
     await waitForText(bea, title);
@@ -150,6 +159,9 @@ describe('examples/editor: pages on two processes sharing Redis', { skip }, () =
     const dan = await open(one, 'notes');
     await waitForText(dan, expected);
     await assertCompacted(one, 'notes');
+    await cleo.close();
+    await dan.close();
+    await waitInPage(ana, `!document.getElementById('people').textContent.includes('Someone')`);
     await saveScreenshot(ana, 'editor');
   });
 
