@@ -129,6 +129,7 @@ export class DocumentSync {
     if (epoch !== this.#compactedAt.epoch) this.#compactedAt = { offset: 0, epoch };
     if (offset - this.#compactedAt.offset < this.#snapshotEvery) return;
     this.#compactedAt = { offset, epoch };
+    if (this.#client.state !== 'connected') return; // the server is probably away: its timer will do
     fetch(`${this.#documentUrl}/compact`, { method: 'POST' }).catch(() => {});
   }
 
