@@ -17,7 +17,8 @@ import { HUB_SCENARIO, hubBenchUnavailable, runHubBench } from './hub/hub-bench.
 import { type Machine, markdownReport } from './load/markdown-report.js';
 import { resultsDirectory } from './load/paths.js';
 import { canPin } from './load/pinning.js';
-import { type RunResult, runScenario } from './load/run-scenario.js';
+import type { RunResult } from './load/run-result.js';
+import { runScenario } from './load/run-scenario.js';
 import { type Profile, type Scenario, scenarios } from './load/scenarios.js';
 import { type ServerSpec, serverCatalog } from './load/server-catalog.js';
 import { ServerProcess } from './load/server-process.js';

@@ -3,7 +3,7 @@
 // memory again. Per-connection figures are the summed growth over all connections.
 import { GeneratorProcess } from './generator-process.js';
 import type { IdleJob, Opened } from './load-job.js';
-import type { RunResult } from './run-scenario.js';
+import type { RunResult } from './run-result.js';
 import type { Profile, Scenario } from './scenarios.js';
 import type { ServerSpec } from './server-catalog.js';
 import { type MemorySample, type ServerLaunch, ServerProcess } from './server-process.js';

@@ -3,23 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { GeneratorProcess } from './generator-process.js';
 import { runIdle } from './idle-run.js';
-import type { Check, Opened } from './load-job.js';
+import type { RunResult } from './run-result.js';
 import type { Profile, Scenario } from './scenarios.js';
 import type { ServerSpec } from './server-catalog.js';
 import { ServerProcess } from './server-process.js';
-
-export interface RunResult {
-  scenario: string;
-  server: string;
-  round: number;
-  ok: boolean;
-  metrics: Record<string, number>;
-  opened?: Opened;
-  check?: Check;
-  error?: string;
-  /** The first connection's response head (idle scenarios), e.g. to show what was negotiated. */
-  responseHead?: string;
-}
 
 const kibibyte = 1024;
 const mebibyte = 1024 * 1024;

@@ -1,6 +1,6 @@
 // Medians, spreads and ratios over the rounds of each scenario. Ratios compare medians taken in the
 // same invocation (the machine drifts; only same-run ratios mean anything).
-import type { RunResult } from './run-scenario.js';
+import type { RunResult } from './run-result.js';
 import type { MetricSpec, Scenario } from './scenarios.js';
 import { type ServerName, serverCatalog } from './server-catalog.js';
 

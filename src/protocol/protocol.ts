@@ -14,104 +14,26 @@ import {
 } from './close-payload.js';
 import type { PerMessageExtension } from './extensions/extension.js';
 import { FrameParser, type FrameParserHandler } from './frame-parser.js';
-import { serializeFrame } from './frame-serializer.js';
-import { applyMask, type MaskFunction } from './mask.js';
-import { type MaskSource, PooledMaskSource } from './mask-source.js';
+import { FrameWriter } from './frame-writer.js';
+import { applyMask } from './mask.js';
 import { Opcode } from './opcodes.js';
-import type { MessageType, ProtocolState, Role } from './types.js';
+import {
+  checkLimit,
+  compressedFrameBound,
+  DEFAULT_MAX_FRAGMENTS,
+  DEFAULT_MAX_PAYLOAD,
+  type ProtocolHandler,
+  type ProtocolOptions,
+} from './protocol-options.js';
+import type { MessageType, ProtocolState } from './types.js';
 import { Utf8Validator } from './utf8-validator.js';
 
+export type { ProtocolHandler, ProtocolOptions } from './protocol-options.js';
+export { compressedFrameBound, DEFAULT_MAX_FRAGMENTS, DEFAULT_MAX_PAYLOAD } from './protocol-options.js';
 export type { MessageType, ProtocolState, Role } from './types.js';
-
-/**
- * What the core reports, synchronously from inside `receive()`. Callbacks must not throw: an
- * exception propagates out of `receive()` and leaves the rest of that chunk unread.
- */
-export interface ProtocolHandler {
-  onMessageStart(type: MessageType): void;
-  /**
-   * Zero-copy view of (unmasked, inflated, UTF-8-checked) payload; `end` on the message's last bytes.
-   * `frameLeft`: payload bytes of the same frame still to come (its header declared them; within the
-   * limits), a sizing hint for whoever gathers the message; 0 in a compressed message.
-   */
-  onMessageData(chunk: Buffer, end: boolean, frameLeft: number): void;
-  onPing(payload: Buffer): void;
-  onPong(payload: Buffer): void;
-  /** The peer's Close frame (1005 when it carried no code). The echo, if due, was already output. */
-  onCloseFrame(code: number, reason: string): void;
-  /** Bytes the core decided to send on its own: the close echo, the close that fails a connection. */
-  onOutput(bytes: Buffer): void;
-  /** The connection failed (section 7.1.7). The close frame with error.closeCode was already output. */
-  onFail(error: ProtocolError): void;
-}
-
-export interface ProtocolOptions {
-  role: Role;
-  /** Whole-message limit in bytes (after inflation); default 64 MiB. `Infinity` lifts it. */
-  maxPayload?: number;
-  /**
-   * Frames per message; default Infinity (no count limit: `maxPayload` bounds what a message holds
-   * however it is cut). More fails with 1009.
-   */
-  maxFragments?: number;
-  /**
-   * Payload bytes one data frame may declare (on the wire); default: maxPayload. More fails with 1009.
-   * A frame of a compressed message may exceed it by deflate's worst-case growth (compressedFrameBound).
-   */
-  maxFrameSize?: number;
-  /** Outgoing frames are split at this payload size; 0 = never (default). */
-  fragmentSize?: number;
-  /** The negotiated RSV1 extension (permessage-deflate). */
-  extension?: PerMessageExtension | null;
-  /** Client masks; tests pass a fixed one. Default: PooledMaskSource over WebCrypto. */
-  maskSource?: MaskSource;
-  /**
-   * How payloads are (un)masked: the portable `applyMask` by default. A platform layer may pass a
-   * native XOR (bufferutil's `unmask`, wrapped to honour `phase`) for large frames.
-   */
-  applyMask?: MaskFunction;
-}
-
-export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;
-/** No limit on frames per message: memory follows payload bytes, which maxPayload bounds. */
-export const DEFAULT_MAX_FRAGMENTS = Number.POSITIVE_INFINITY;
-
-/**
- * The most a frame of a compressed message may carry on the wire for `size` inflated bytes: zlib's
- * deflateBound for a sender whose window and memLevel we do not know (fixed-Huffman blocks with 9-bit
- * literals: size/8 + size/256 + size/512 + 4 more; stored blocks, 5 bytes per block of at least 127,
- * stay below it), plus what RFC 7692 7.2.1 adds at a fragment's end: a sync flush's empty stored block
- * (at most 5 bytes with its padding) and slack for a final empty block. Incompressible data grows
- * slightly when deflated, so a message of exactly maxPayload random bytes arrives in a frame a little
- * bigger than maxPayload.
- */
-export function compressedFrameBound(size: number): number {
-  if (!Number.isFinite(size)) return size;
-  return size + Math.floor(size / 8) + Math.floor(size / 256) + Math.floor(size / 512) + 4 + 16;
-}
 
 /** No message in progress (the value of the message opcode fields between messages). */
 const NONE = 0;
-
-function checkLimit(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min) {
-    throw new WebSocketError('ERR_INVALID_ARGUMENT', `${name} must be a number >= ${min}`);
-  }
-  return value;
-}
-
-function typeOpcode(type: MessageType): number {
-  if (type === 'text') return Opcode.text;
-  if (type === 'binary') return Opcode.binary;
-  throw new WebSocketError('ERR_INVALID_ARGUMENT', `unknown message type ${String(type)}`);
-}
-
-function checkData(data: unknown): asserts data is Buffer {
-  if (!(data instanceof Uint8Array)) {
-    throw new WebSocketError('ERR_INVALID_ARGUMENT', 'payload must be a Buffer or Uint8Array');
-  }
-}
 
 /**
  * The sans-I/O RFC 6455 core: bytes in through `receive()`, events out through the handler, frames
@@ -126,10 +48,9 @@ export class Protocol implements FrameParserHandler {
   readonly #maxFrameSize: number;
   /** maxFrameSize for a frame of a compressed message: it may be a little larger than its content. */
   readonly #maxCompressedFrameSize: number;
-  readonly #fragmentSize: number;
   readonly #extension: PerMessageExtension | null;
-  #maskSource: MaskSource | null;
-  readonly #applyMask: MaskFunction;
+  /** Our frames: masks, fragmentSize, compression, the fragmented message being sent. */
+  readonly #writer: FrameWriter;
 
   #closeSent = false;
   #closeReceived = false;
@@ -147,10 +68,6 @@ export class Protocol implements FrameParserHandler {
   /** Created by the first text message. */
   #utf8: Utf8Validator | null = null;
 
-  // The outgoing fragmented message (frameFragment).
-  #sendingOpcode: number = NONE;
-  #sendingCompressed = false;
-
   readonly #output: Buffer[] = [];
 
   constructor(handler: ProtocolHandler, options: ProtocolOptions) {
@@ -163,11 +80,17 @@ export class Protocol implements FrameParserHandler {
     this.#maxFragments = checkLimit('maxFragments', options.maxFragments, DEFAULT_MAX_FRAGMENTS, 1);
     this.#maxFrameSize = checkLimit('maxFrameSize', options.maxFrameSize, this.#maxPayload, 0);
     this.#maxCompressedFrameSize = compressedFrameBound(this.#maxFrameSize);
-    this.#fragmentSize = checkLimit('fragmentSize', options.fragmentSize, 0, 0);
+    const fragmentSize = checkLimit('fragmentSize', options.fragmentSize, 0, 0);
     this.#extension = options.extension ?? null;
-    this.#maskSource = options.maskSource ?? null;
-    this.#applyMask = options.applyMask ?? applyMask;
-    this.#parser = new FrameParser(this, this.#applyMask);
+    const mask = options.applyMask ?? applyMask;
+    this.#writer = new FrameWriter(
+      this.#isServer,
+      fragmentSize,
+      this.#extension,
+      options.maskSource ?? null,
+      mask,
+    );
+    this.#parser = new FrameParser(this, mask);
   }
 
   get state(): ProtocolState {
@@ -402,47 +325,17 @@ export class Protocol implements FrameParserHandler {
   /** Frame a control frame the core sends on its own and hand it to onOutput. */
   #emit(opcode: number, payload: Uint8Array): void {
     const output = this.#output;
-    serializeFrame(opcode, true, false, payload, this.#nextMask(), output, this.#applyMask);
+    this.#writer.control(opcode, payload, output);
     for (let i = 0; i < output.length; i++) this.#handler.onOutput(output[i]!);
     output.length = 0;
   }
 
-  // ---- Outgoing frames -------------------------------------------------------------------------
-
-  #nextMask(): Uint8Array | null {
-    if (this.#isServer) return null;
-    // Section 5.3: a fresh, unpredictable mask for every client frame.
-    this.#maskSource ??= new PooledMaskSource();
-    return this.#maskSource.next();
-  }
+  // ---- Outgoing frames (FrameWriter, once the close state allows them) -------------------------
 
   /** Section 5.5.1: after sending a Close, an endpoint MUST NOT send any more data frames. */
   #checkCanSendData(): void {
     if (this.#closeSent) {
       throw new ConnectionClosedError('a close frame was already sent', this.#closeCode, this.#closeReason);
-    }
-  }
-
-  #frameData(opcode: number, payload: Uint8Array, fin: boolean, rsv1: boolean, out: Buffer[]): number {
-    const size = this.#fragmentSize;
-    const length = payload.length;
-    if (size === 0 || length <= size)
-      return serializeFrame(opcode, fin, rsv1, payload, this.#nextMask(), out, this.#applyMask);
-    let total = 0;
-    for (let offset = 0; ; offset += size) {
-      const endOffset = Math.min(offset + size, length);
-      const last = endOffset === length;
-      const first = offset === 0;
-      total += serializeFrame(
-        first ? opcode : Opcode.continuation,
-        fin && last,
-        first && rsv1,
-        payload.subarray(offset, endOffset),
-        this.#nextMask(),
-        out,
-        this.#applyMask,
-      );
-      if (last) return total;
     }
   }
 
@@ -453,16 +346,7 @@ export class Protocol implements FrameParserHandler {
    */
   frameMessage(type: MessageType, data: Buffer, out: Buffer[], compress = false): number {
     this.#checkCanSendData();
-    const opcode = typeOpcode(type);
-    checkData(data);
-    if (this.#sendingOpcode !== NONE) {
-      // Section 5.4: fragments of different messages MUST NOT be interleaved.
-      throw new WebSocketError('ERR_INVALID_ARGUMENT', 'a fragmented message is being sent');
-    }
-    if (compress && this.#extension !== null) {
-      return this.#frameData(opcode, this.#extension.compress(data, true), true, true, out);
-    }
-    return this.#frameData(opcode, data, true, false, out);
+    return this.#writer.message(type, data, out, compress);
   }
 
   /**
@@ -471,23 +355,7 @@ export class Protocol implements FrameParserHandler {
    */
   frameFragment(type: MessageType, chunk: Buffer, fin: boolean, out: Buffer[], compress = false): number {
     this.#checkCanSendData();
-    const opcode = typeOpcode(type);
-    checkData(chunk);
-    let frameOpcode: number;
-    let rsv1 = false;
-    if (this.#sendingOpcode === NONE) {
-      frameOpcode = opcode;
-      rsv1 = compress && this.#extension !== null;
-      this.#sendingOpcode = opcode;
-      this.#sendingCompressed = rsv1;
-    } else if (this.#sendingOpcode !== opcode) {
-      throw new WebSocketError('ERR_INVALID_ARGUMENT', `a ${type} fragment inside a message of another type`);
-    } else {
-      frameOpcode = Opcode.continuation;
-    }
-    const payload = this.#sendingCompressed ? this.#extension!.compress(chunk, fin) : chunk;
-    if (fin) this.#sendingOpcode = NONE;
-    return this.#frameData(frameOpcode, payload, fin, rsv1, out);
+    return this.#writer.fragment(type, chunk, fin, out, compress);
   }
 
   /** Frame a Ping (section 5.5.2; at most 125 bytes). Allowed until the close handshake completes. */
@@ -504,12 +372,7 @@ export class Protocol implements FrameParserHandler {
     if (this.state === 'closed') {
       throw new ConnectionClosedError('the connection is closed', this.#closeCode, this.#closeReason);
     }
-    checkData(payload);
-    // Section 5.5: all control frames MUST have a payload length of 125 bytes or less.
-    if (payload.length > 125) {
-      throw new WebSocketError('ERR_INVALID_ARGUMENT', 'control frame payload over 125 bytes');
-    }
-    return serializeFrame(opcode, true, false, payload, this.#nextMask(), out, this.#applyMask);
+    return this.#writer.control(opcode, payload, out);
   }
 
   /**
@@ -523,6 +386,6 @@ export class Protocol implements FrameParserHandler {
     this.#closeSent = true;
     this.#closeCode = code ?? CLOSE_NO_STATUS;
     this.#closeReason = reason;
-    return serializeFrame(Opcode.close, true, false, payload, this.#nextMask(), out, this.#applyMask);
+    return this.#writer.control(Opcode.close, payload, out);
   }
 }

@@ -12,7 +12,9 @@ import type {
   StreamPosition,
 } from '../broker.js';
 import { decodeChannelMessage, publicationFlags } from './channel-message.js';
+import { PendingCommands } from './pending-commands.js';
 import type { RedisClient } from './redis-client.js';
+import { RedisKeys } from './redis-keys.js';
 import { type RedisLink, redisLinkFor } from './redis-link.js';
 import { readHistoryReply, readPositionReply, readStringList } from './redis-replies.js';
 import { RedisScripts } from './redis-script-runner.js';
@@ -75,7 +77,7 @@ export class RedisBroker implements Broker {
   readonly presenceTtlMs: number;
   private readonly link: RedisLink;
   private readonly scripts: RedisScripts;
-  private readonly prefix: string;
+  private readonly keys: RedisKeys;
   private readonly ownerId = randomBytes(9).toString('base64url');
   private readonly ownerKey: string;
   private handler: BrokerHandler = noHandler;
@@ -88,7 +90,8 @@ export class RedisBroker implements Broker {
   /** Channels given up while `down`: the client library may subscribe them again on reconnect. */
   private readonly staleChannels = new Set<string>();
   private readonly ownPresence = new Map<string, Map<string, PresenceEntry>>();
-  private readonly pending = new Set<(error: Error) => void>();
+  /** Commands awaiting a reply, rejected at once when the link drops or the broker closes. */
+  private readonly pending = new PendingCommands(() => this.closed);
   private timer: NodeJS.Timeout | undefined;
   private retry: NodeJS.Timeout | undefined;
 
@@ -102,8 +105,8 @@ export class RedisBroker implements Broker {
   private constructor(options: RedisBrokerOptions) {
     this.presenceTtlMs = options.presenceTtlMs ?? DEFAULT_REDIS_PRESENCE_TTL_MS;
     if (!(this.presenceTtlMs >= 30)) throw new RangeError('presenceTtlMs must be >= 30');
-    this.prefix = options.prefix ?? 'fullduplex:';
-    this.ownerKey = `${this.prefix}owner:${this.ownerId}`;
+    this.keys = new RedisKeys(options.prefix ?? 'fullduplex:');
+    this.ownerKey = this.keys.owner(this.ownerId);
     this.link = redisLinkFor(options.client);
     this.scripts = new RedisScripts(this.link);
   }
@@ -123,12 +126,12 @@ export class RedisBroker implements Broker {
     const key = options.key ?? '';
     const reply = await this.run(
       PUBLISH_SCRIPT,
-      [this.metaKey(topic), this.historyKey(topic)],
+      [this.keys.meta(topic), this.keys.history(topic)],
       [
         freshEpoch(),
         String(Math.ceil(options.historyTtlMs)),
         String(Math.floor(options.historySize)),
-        this.channelOf(topic),
+        this.keys.channel(topic),
         publicationFlags(data, options.key),
         key,
         data,
@@ -140,7 +143,7 @@ export class RedisBroker implements Broker {
   async history(topic: string, query: HistoryQuery): Promise<HistoryResult> {
     const reply = await this.run(
       HISTORY_SCRIPT,
-      [this.metaKey(topic), this.historyKey(topic)],
+      [this.keys.meta(topic), this.keys.history(topic)],
       [
         freshEpoch(),
         String(Math.ceil(query.historyTtlMs)),
@@ -154,12 +157,12 @@ export class RedisBroker implements Broker {
 
   async subscribe(topic: string): Promise<void> {
     this.check();
-    const channel = this.channelOf(topic);
+    const channel = this.keys.channel(topic);
     if (this.channels.has(channel)) return;
     this.channels.set(channel, topic);
     this.staleChannels.delete(channel);
     try {
-      await this.guard(this.link.subscribe([channel]));
+      await this.pending.guard(this.link.subscribe([channel]));
     } catch (error) {
       this.channels.delete(channel);
       throw error;
@@ -167,7 +170,7 @@ export class RedisBroker implements Broker {
   }
 
   async unsubscribe(topic: string): Promise<void> {
-    const channel = this.channelOf(topic);
+    const channel = this.keys.channel(topic);
     if (!this.channels.delete(channel) || this.closed) return;
     if (this.current === 'down') {
       this.staleChannels.add(channel);
@@ -195,16 +198,16 @@ export class RedisBroker implements Broker {
     if (this.current === 'down' || this.closed) return; // expires with this process's owner key
     await this.run(
       REMOVE_PRESENCE_SCRIPT,
-      [this.presenceKey(topic)],
-      [this.channelOf(topic), id, this.ownerId],
+      [this.keys.presence(topic)],
+      [this.keys.channel(topic), id, this.ownerId],
     ).catch(() => {});
   }
 
   async listPresence(topic: string): Promise<PresenceEntry[]> {
     const reply = await this.run(
       LIST_PRESENCE_SCRIPT,
-      [this.presenceKey(topic)],
-      [this.channelOf(topic), `${this.prefix}owner:`],
+      [this.keys.presence(topic)],
+      [this.keys.channel(topic), this.keys.owner('')],
     );
     const entries: PresenceEntry[] = [];
     for (const json of readStringList(reply)) entries.push(JSON.parse(json) as PresenceEntry);
@@ -223,7 +226,7 @@ export class RedisBroker implements Broker {
     this.current = 'down';
     clearInterval(this.timer);
     clearTimeout(this.retry);
-    this.rejectPending(new ConnectionClosedError('the broker is closed'));
+    this.pending.rejectAll(new ConnectionClosedError('the broker is closed'));
     this.channels.clear();
     this.ownPresence.clear();
     await this.link.close();
@@ -277,7 +280,7 @@ export class RedisBroker implements Broker {
   private lost(error: Error): void {
     this.generation++;
     const failure = new BrokerUnavailableError(`Redis is unreachable: ${error.message}`, { cause: error });
-    this.rejectPending(failure);
+    this.pending.rejectAll(failure);
     if (this.current === 'down' || this.closed) return;
     this.current = 'down';
     this.report('down', failure);
@@ -325,7 +328,7 @@ export class RedisBroker implements Broker {
   }
 
   private async refreshPresence(): Promise<void> {
-    const hashes = [...this.ownPresence.keys()].map((topic) => this.presenceKey(topic));
+    const hashes = [...this.ownPresence.keys()].map((topic) => this.keys.presence(topic));
     const existed = await this.scripts.run(
       REFRESH_PRESENCE_SCRIPT,
       [this.ownerKey, ...hashes],
@@ -338,9 +341,9 @@ export class RedisBroker implements Broker {
   }
 
   private writePresence(topic: string, entry: PresenceEntry, direct = false): Promise<unknown> {
-    const keys = [this.presenceKey(topic), this.ownerKey];
+    const keys = [this.keys.presence(topic), this.ownerKey];
     const args = [
-      this.channelOf(topic),
+      this.keys.channel(topic),
       entry.id,
       this.ownerId,
       JSON.stringify(entry),
@@ -358,39 +361,12 @@ export class RedisBroker implements Broker {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.guard(this.scripts.run(script, keys, args));
-  }
-
-  private guard<T>(work: Promise<T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.pending.add(reject);
-      work.then(
-        (value) => {
-          this.pending.delete(reject);
-          resolve(value);
-        },
-        (error: unknown) => {
-          this.pending.delete(reject);
-          reject(this.classify(error));
-        },
-      );
-    });
-  }
-
-  private classify(error: unknown): Error {
-    if (this.closed) return new ConnectionClosedError('the broker is closed');
-    if (isReplyError(error)) return error as Error;
-    return new BrokerUnavailableError(`Redis command failed: ${(error as Error)?.message}`, { cause: error });
+    return this.pending.guard(this.scripts.run(script, keys, args));
   }
 
   private check(): void {
     if (this.closed) throw new ConnectionClosedError('the broker is closed');
     if (this.current === 'down') throw new BrokerUnavailableError('Redis is unreachable');
-  }
-
-  private rejectPending(error: Error): void {
-    for (const reject of this.pending) reject(error);
-    this.pending.clear();
   }
 
   private report(state: BrokerState, error?: Error): void {
@@ -400,23 +376,4 @@ export class RedisBroker implements Broker {
       // See deliver.
     }
   }
-
-  private channelOf(topic: string): string {
-    return `${this.prefix}{${topic}}`;
-  }
-  private metaKey(topic: string): string {
-    return `${this.prefix}{${topic}}:meta`;
-  }
-  private historyKey(topic: string): string {
-    return `${this.prefix}{${topic}}:history`;
-  }
-  private presenceKey(topic: string): string {
-    return `${this.prefix}{${topic}}:presence`;
-  }
-}
-
-/** An error Redis itself replied (a script bug, a wrong type), as opposed to a lost connection. */
-function isReplyError(error: unknown): boolean {
-  const name = (error as { constructor?: { name?: string } })?.constructor?.name;
-  return name === 'ErrorReply' || name === 'ReplyError' || name === 'SimpleError' || name === 'BlobError';
 }
