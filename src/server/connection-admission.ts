@@ -3,7 +3,7 @@
 import type { Connection } from '../connection/connection.js';
 import type { ConnectionOptions } from '../connection/connection-options.js';
 import type { BusyAnswers } from './handshake-answers.js';
-import type { HandshakeSettings } from './server-handshakes.js';
+import type { HandshakeSettings } from './handshake-settings.js';
 import type { ServerStats } from './server-options.js';
 
 export class ConnectionAdmission {

@@ -1,69 +1,31 @@
 // The handshakes a WebSocketServer has in progress, from admission to the 101: the slot each holds in
-// the admission table, its answer when refused, timed out or evicted, and the hand-over of an accepted
-// socket to a Connection. Both entry points use it: `listen` (accept-raw.ts) and `handleUpgrade`.
+// the admission table, its answer when refused, timed out or evicted; an accepted socket goes on to
+// ServerConnections (server-connections.ts). Both entry points use it: `listen` (accept-raw.ts) and
+// `handleUpgrade`.
 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
-import { deliverError, isThenable } from '../callback-errors.js';
-import type { BufferBudget } from '../connection/buffer-budget.js';
-import { Connection } from '../connection/connection.js';
-import { closedByOf, closeInfoOf, shedConnection, watchClosed } from '../connection/connection-internals.js';
-import type { CloseInfo } from '../connection/message.js';
+import { deliverError } from '../callback-errors.js';
+import type { Connection } from '../connection/connection.js';
 import { HandshakeError } from '../errors.js';
 import { nodeSha1 } from '../node/crypto.js';
-import { SocketTransport } from '../node/socket-transport.js';
-import {
-  type AdmissionLimits,
-  AdmissionTable,
-  type HandshakePhase,
-  type PendingEntry,
-} from './admission-table.js';
+import { AdmissionTable, type HandshakePhase } from './admission-table.js';
 import { ConnectionAdmission } from './connection-admission.js';
 import {
   answerStatus,
   handshakeRefusedChannel,
-  publishClose,
-  publishOpen,
   publishRefused,
   upgradeTracingChannel,
 } from './diagnostics.js';
 import { answerAndClose, type BusyAnswers, busyAnswers } from './handshake-answers.js';
+import type { HandshakeSettings, PendingHandshake } from './handshake-settings.js';
 import type { RefusalReason } from './metrics-snapshot.js';
 import { errorResponse, type NegotiableRequest, negotiateUpgrade } from './negotiate-upgrade.js';
 import { buildPlainResponse } from './plain-response.js';
-import { RetainedRequest } from './retained-request.js';
-import type { ServerMemoryBudget } from './server-memory-budget.js';
-import type { ServerObserver } from './server-metrics.js';
+import { ServerConnections } from './server-connections.js';
 import type { ServerStats, WebSocketServerOptions } from './server-options.js';
 import { TlsHandshakes } from './tls-handshakes.js';
-
-/** A socket between accept and 101. */
-export interface PendingHandshake {
-  /** The socket to answer on: for wss:// the TCP socket while in TLS, then the TLSSocket. */
-  socket: Duplex;
-  entry: PendingEntry<PendingHandshake> | undefined;
-  /** Set once the 101 or a refusal was written, or the socket was given up: no deadline applies. */
-  answered: boolean;
-  /** Stops the request-head reader of `listen` (a no-op once the head is read). */
-  stopReading: () => void;
-  /** Removes our socket listeners when the socket is handed on. */
-  detach: () => void;
-}
-
-/** What a server decides once, in its constructor, and shares with its handshakes. */
-export interface HandshakeSettings {
-  readonly options: WebSocketServerOptions;
-  readonly limits: AdmissionLimits;
-  readonly maxConnections: number;
-  /** The budget every connection shares (ours, or the one given in `connection.budget`), or null. */
-  readonly budget: BufferBudget | null;
-  /** Set when the budget is ours: it can then shed connections over their own bound. */
-  readonly ownBudget: ServerMemoryBudget | null;
-  readonly retryAfter: number;
-  /** Counts for server.metrics() and publishes the diagnostics events of the connections. */
-  readonly observer: ServerObserver;
-}
 
 const noop = (): void => {};
 
@@ -72,28 +34,19 @@ export class ServerHandshakes {
   readonly #settings: HandshakeSettings;
   readonly #options: WebSocketServerOptions;
   readonly #stats: ServerStats;
-  readonly #connections: Set<Connection>;
   readonly #table: AdmissionTable<PendingHandshake>;
   readonly #busy: BusyAnswers;
   readonly #connectionAdmission: ConnectionAdmission;
+  /** The hand-over of accepted sockets and the set of open connections. */
+  readonly #opened: ServerConnections;
   /** wss:// sockets of `listen` still in their TLS handshake (made by the first TLS listen). */
   #tls: TlsHandshakes<PendingHandshake> | undefined;
   /** False once the server started closing: every newcomer is turned away. */
   accepting = true;
-  /** Takes a closed connection out of the set: one function per server, not a closure per connection. */
-  readonly #forgetConnection = (connection: Connection): void => {
-    this.#connections.delete(connection);
-    const info = closeInfoOf(connection) as CloseInfo;
-    const closedBy = closedByOf(connection);
-    this.#settings.observer.closed(connection, info, closedBy);
-    publishClose(connection, info, closedBy);
-  };
-
   constructor(settings: HandshakeSettings, stats: ServerStats, connections: Set<Connection>) {
     this.#settings = settings;
     this.#options = settings.options;
     this.#stats = stats;
-    this.#connections = connections;
     this.#table = new AdmissionTable<PendingHandshake>(settings.limits, {
       expired: (pending, phase, firstByte) => this.#expired(pending, phase, firstByte),
       evicted: (pending, phase) => this.#evicted(pending, phase),
@@ -101,6 +54,14 @@ export class ServerHandshakes {
     });
     this.#busy = busyAnswers(settings.retryAfter);
     this.#connectionAdmission = new ConnectionAdmission(settings, stats, connections, this.#busy);
+    this.#opened = new ServerConnections(
+      settings,
+      stats,
+      connections,
+      this.#connectionAdmission,
+      this.#hookFailed,
+      (error) => this.report(error),
+    );
   }
 
   /** Handshakes holding a slot: sockets in their TLS handshake, and sockets not yet answered. */
@@ -252,50 +213,7 @@ export class ServerHandshakes {
       return undefined;
     }
     this.#release(pending);
-    let connection: Connection;
-    try {
-      socket.write(decision.response, 'latin1');
-      const transport = new SocketTransport(socket as Socket);
-      connection = new Connection(transport, {
-        ...this.#connectionAdmission.connectionOptions(),
-        protocol: decision.protocol,
-        extensions: decision.extensions,
-        extension: decision.extension,
-        request:
-          headText === undefined ? request : new RetainedRequest(headText, socket as Socket, request.secure),
-        head,
-      });
-    } catch (error) {
-      decision.extension?.dispose();
-      this.report(error as Error);
-      socket.destroy();
-      return undefined;
-    }
-    this.#stats.upgrades++;
-    this.#settings.observer.opened();
-    this.#connections.add(connection);
-    watchClosed(connection, this.#forgetConnection);
-    publishOpen(connection);
-    const onConnection = this.#options.onConnection;
-    if (onConnection !== undefined) {
-      let result: unknown;
-      try {
-        result = onConnection(connection);
-      } catch (error) {
-        this.#connectionHookFailed(connection, error);
-        return connection;
-      }
-      // An async onConnection (a `for await` loop, say) is observed: its rejection fails only this connection.
-      if (isThenable(result))
-        result.then(undefined, (error) => this.#connectionHookFailed(connection, error));
-    }
-    return connection;
-  }
-
-  /** onConnection threw or rejected: close that one connection with 1011 and report the error. */
-  #connectionHookFailed(connection: Connection, error: unknown): void {
-    shedConnection(connection, 1011, 'internal error');
-    this.#hookFailed(error);
+    return this.#opened.open(socket, decision, request, head, headText);
   }
 
   /**
