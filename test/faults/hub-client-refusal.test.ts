@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer } from '../../src/server/web-socket-server.js';
+import { type HubProcess, killAllHubProcesses, startHubProcess } from '../helpers/hub-process.js';
 import { chromium as chromiumAvailability, skipUnless } from '../interop/harness/peer-availability.js';
-import { type HubProcess, killAllHubProcesses, startHubProcess } from './harness/hub-process.js';
 import { Chromium, nodeObserver, type ObserverPage, until, type Watched } from './harness/observers.js';
 
 const skip = skipUnless(chromiumAvailability());

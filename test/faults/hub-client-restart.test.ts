@@ -7,10 +7,10 @@ import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { WebSocket } from '../../src/client/web-socket/web-socket.js';
 import { HubClient } from '../../src/hub-client/index.js';
+import { type HubProcess, killAllHubProcesses, startHubProcess } from '../helpers/hub-process.js';
 import { type RedisServer, redisMissing, startRedis } from '../helpers/redis-server.js';
 import { chromium as chromiumAvailability, skipUnless } from '../interop/harness/peer-availability.js';
 import type { ObserverRecord } from './harness/hub-observer.js';
-import { type HubProcess, killAllHubProcesses, startHubProcess } from './harness/hub-process.js';
 import { Chromium, nodeObserver, until, type Watched } from './harness/observers.js';
 
 const skip = redisMissing() || skipUnless(chromiumAvailability());

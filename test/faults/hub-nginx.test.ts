@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, afterEach, describe, test } from 'node:test';
+import { type HubProcess, killAllHubProcesses, startHubProcess } from '../helpers/hub-process.js';
 import { hubProxyConfig, type Nginx, nginxMissing, startNginx } from '../helpers/nginx.js';
 import { type RedisServer, redisMissing, startRedis } from '../helpers/redis-server.js';
 import { type Frame, HubPeer } from './harness/hub-peer.js';
-import { type HubProcess, killAllHubProcesses, startHubProcess } from './harness/hub-process.js';
 
 const PRESENCE_TTL_SECONDS = 2;
 

@@ -3,9 +3,9 @@
 // and subscribers are told that what happened in between cannot be recovered.
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
+import { killAllHubProcesses, startHubProcess } from '../helpers/hub-process.js';
 import { type RedisServer, redisMissing, startRedis } from '../helpers/redis-server.js';
 import { HubPeer } from './harness/hub-peer.js';
-import { killAllHubProcesses, startHubProcess } from './harness/hub-process.js';
 
 describe('hub: Redis killed and restarted', { skip: redisMissing(), timeout: 120_000 }, () => {
   let redis: RedisServer | undefined;

@@ -5,9 +5,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import { after, describe, test } from 'node:test';
+import { killAllHubProcesses, startHubProcess } from '../helpers/hub-process.js';
 import { type RedisServer, redisMissing, startRedis } from '../helpers/redis-server.js';
 import { HubPeer } from './harness/hub-peer.js';
-import { killAllHubProcesses, startHubProcess } from './harness/hub-process.js';
 
 const bin = new URL('../../../bin/fullduplex.js', import.meta.url).pathname;
 

@@ -2,11 +2,10 @@
 // `fullduplex serve --mode hub` process that is killed and restarted, stopped with SIGSTOP, and
 // against servers that refuse it.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { createInterface } from 'node:readline';
 import { after, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from '../../src/client/web-socket/web-socket.js';
@@ -20,8 +19,9 @@ import {
 } from '../../src/hub-client/index.js';
 import { startServe } from '../helpers/cli.js';
 import { freePort } from '../helpers/free-port.js';
+import { startHubProcess } from '../helpers/hub-process.js';
 
-const bin = new URL('../../../bin/fullduplex.js', import.meta.url).pathname;
+const _bin = new URL('../../../bin/fullduplex.js', import.meta.url).pathname;
 const children = new Set<ChildProcess>();
 const clients = new Set<{ close(): void }>();
 
@@ -37,28 +37,9 @@ after(async () => {
 
 /** `fullduplex serve --mode hub` on `port` (the same port again after a restart). */
 async function startHub(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [
-    bin,
-    'serve',
-    '--mode',
-    'hub',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--history',
-    '100',
-  ]);
-  children.add(child);
-  const lines = createInterface({ input: child.stdout });
-  const [first] = (await Promise.race([
-    once(lines, 'line'),
-    once(child, 'exit').then(() => {
-      throw new Error('serve exited before listening');
-    }),
-  ])) as [string];
-  assert.match(first, /^listening ws:\/\/127\.0\.0\.1:\d+\/$/);
-  return child;
+  const hub = await startHubProcess(['--history', '100'], port);
+  children.add(hub.child);
+  return hub.child;
 }
 
 async function kill(child: ChildProcess): Promise<void> {

@@ -2,20 +2,20 @@
 // modules from the `fullduplex serve --mode hub` process itself (its /client/, no bundler) and runs
 // over the browser's own WebSocket against that process, which is killed and restarted.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser, Page } from 'playwright-core';
 import { WebSocket } from '../../src/client/web-socket/web-socket.js';
 import { HubClient } from '../../src/hub-client/index.js';
 import { freePort } from '../helpers/free-port.js';
+import { startHubProcess } from '../helpers/hub-process.js';
 import { launchChromium } from './harness/launch-chromium.js';
 import { chromium, skipUnless } from './harness/peer-availability.js';
 
 const skip = skipUnless(chromium());
-const bin = new URL('../../../bin/fullduplex.js', import.meta.url).pathname;
+const _bin = new URL('../../../bin/fullduplex.js', import.meta.url).pathname;
 
 // Runs as an inline module script of a document on the hub's origin: '/client/index.js' is the hub's.
 const PAGE_SCRIPT = `
@@ -33,20 +33,7 @@ const PAGE_SCRIPT = `
 `;
 
 async function startHub(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [
-    bin,
-    'serve',
-    '--mode',
-    'hub',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-  ]);
-  const lines = createInterface({ input: child.stdout });
-  const [first] = (await once(lines, 'line')) as [string];
-  assert.match(first, /^listening /);
-  return child;
+  return (await startHubProcess([], port)).child;
 }
 
 async function stop(child: ChildProcess | undefined): Promise<void> {

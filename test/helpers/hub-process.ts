@@ -4,7 +4,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 
-const bin = new URL('../../../../bin/fullduplex.js', import.meta.url).pathname;
+const bin = new URL('../../../bin/fullduplex.js', import.meta.url).pathname;
 const running = new Set<ChildProcessWithoutNullStreams>();
 
 /** SIGKILLs every hub process still running (call from `after`). */
