@@ -68,15 +68,21 @@ export class ServerConnections {
     try {
       socket.write(decision.response, 'latin1');
       const transport = new SocketTransport(socket as Socket);
-      connection = new Connection(transport, {
-        ...this.#admission.connectionOptions(),
-        protocol: decision.protocol,
-        extensions: decision.extensions,
-        extension: decision.extension,
-        request:
-          headText === undefined ? request : new RetainedRequest(headText, socket as Socket, request.secure),
-        head,
-      });
+      // Object.assign, not a spread followed by more properties: V8 takes a slow path for the
+      // latter that cost several µs per handshake.
+      connection = new Connection(
+        transport,
+        Object.assign({}, this.#admission.connectionOptions(), {
+          protocol: decision.protocol,
+          extensions: decision.extensions,
+          extension: decision.extension,
+          request:
+            headText === undefined
+              ? request
+              : new RetainedRequest(headText, socket as Socket, request.secure),
+          head,
+        }),
+      );
     } catch (error) {
       decision.extension?.dispose();
       this.#report(error as Error);

@@ -160,17 +160,22 @@ export class HttpHeadParser<K extends HttpHeadKind> {
         headers[key] = existing === undefined ? value : `${existing}, ${value}`;
       }
     }
-    const head = this.kind === 'request' ? this.requestHead(startLine) : this.responseHead(startLine);
+    // Built whole rather than spread from a partial head: an object spread followed by more
+    // properties takes V8's slow path, several µs per handshake.
+    const head =
+      this.kind === 'request'
+        ? this.requestHead(startLine, headers, fields)
+        : this.responseHead(startLine, headers, fields);
     this.state = 'done';
-    return {
-      head: { ...head, headers, fields } as unknown as HttpHeadOf<K>,
-      rest: last.subarray(end),
-      text,
-    };
+    return { head: head as HttpHeadOf<K>, rest: last.subarray(end), text };
   }
 
   // request-line = method SP request-target SP HTTP-version (RFC 9112 3)
-  private requestHead(line: string): Omit<HttpRequestHead, 'headers' | 'fields'> {
+  private requestHead(
+    line: string,
+    headers: HttpHeadFields['headers'],
+    fields: HttpHeadFields['fields'],
+  ): HttpRequestHead {
     const parts = line.split(' ');
     if (parts.length !== 3) {
       this.fail(
@@ -189,12 +194,16 @@ export class HttpHeadParser<K extends HttpHeadKind> {
     }
     const match = VERSION_PATTERN.exec(version);
     if (match === null) this.fail(400, `invalid HTTP version ${JSON.stringify(version)}`);
-    return { kind: 'request', method, url, httpVersion: `${match[1]}.${match[2]}` };
+    return { kind: 'request', method, url, httpVersion: `${match[1]}.${match[2]}`, headers, fields };
   }
 
   // status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 4); the second SP is
   // tolerated when missing, as many servers omit it with an empty reason.
-  private responseHead(line: string): Omit<HttpResponseHead, 'headers' | 'fields'> {
+  private responseHead(
+    line: string,
+    headers: HttpHeadFields['headers'],
+    fields: HttpHeadFields['fields'],
+  ): HttpResponseHead {
     const match = STATUS_LINE_PATTERN.exec(line);
     if (match === null) this.fail(0, 'invalid HTTP status line');
     const statusMessage = match[4] ?? '';
@@ -204,6 +213,8 @@ export class HttpHeadParser<K extends HttpHeadKind> {
       httpVersion: `${match[1]}.${match[2]}`,
       statusCode: Number(match[3]),
       statusMessage,
+      headers,
+      fields,
     };
   }
 
