@@ -16,6 +16,7 @@ export function isWebSocketKey(value: string): boolean {
 
 /** Sec-WebSocket-Accept = base64(SHA-1(key + GUID)) (RFC 6455 4.2.2 step 5.4). */
 export function computeAcceptKey(key: string, sha1: Sha1): string {
+  if (sha1.base64 !== undefined) return sha1.base64(key + WEBSOCKET_GUID);
   const digest = sha1(key + WEBSOCKET_GUID);
   return Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString('base64');
 }

@@ -13,6 +13,13 @@ describe('node crypto ports', () => {
     assert.equal(Buffer.from(nodeSha1('')).toString('hex'), 'da39a3ee5e6b4b0d3255bfef95601890afd80709');
   });
 
+  test('nodeSha1.base64 is the same digest as base64 text (RFC 6455 1.3 accept-key example)', () => {
+    assert.ok(nodeSha1.base64 !== undefined);
+    const input = 'dGhlIHNhbXBsZSBub25jZQ==258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
+    assert.equal(nodeSha1.base64(input), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+    assert.equal(nodeSha1.base64('abc'), Buffer.from(nodeSha1('abc')).toString('base64'));
+  });
+
   test('nodeRandomFill fills the whole view and only the view', () => {
     const backing = new Uint8Array(64);
     const view = backing.subarray(8, 40);

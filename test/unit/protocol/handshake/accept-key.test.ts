@@ -22,6 +22,25 @@ describe('accept-key', () => {
     assert.equal(accept, 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=');
   });
 
+  test("a port's base64 form, when given, is used instead of encoding the bytes", () => {
+    let seen = '';
+    const port = Object.assign(() => new Uint8Array(20).fill(0xff), {
+      base64: (input: string) => {
+        seen = input;
+        return 'from-base64';
+      },
+    });
+    assert.equal(computeAcceptKey('k', port), 'from-base64');
+    assert.equal(seen, `k${WEBSOCKET_GUID}`);
+  });
+
+  test('the bytes and the base64 form of nodeSha1 give the same accept key', () => {
+    const bytesOnly = (input: string) => nodeSha1(input);
+    for (const key of ['dGhlIHNhbXBsZSBub25jZQ==', 'AAAAAAAAAAAAAAAAAAAAAA==', '+/+/+/+/+/+/+/+/+/+/+w==']) {
+      assert.equal(computeAcceptKey(key, bytesOnly), computeAcceptKey(key, nodeSha1));
+    }
+  });
+
   test('uses only the digest view, not its whole backing buffer', () => {
     const backing = new Uint8Array(40).fill(0xff);
     const digest = backing.subarray(10, 30).fill(0);
