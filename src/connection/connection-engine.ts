@@ -30,8 +30,8 @@ import type { Transport, TransportHandler } from './transport.js';
 import { NO_ITEMS, owned } from './waiter.js';
 import type { WriteQueue } from './write-queue.js';
 
-/** A user callback; it may return a promise, whose rejection is handled like a throw. */
-export type Listener<A extends unknown[]> = ((...args: A) => void) | null;
+/** A user callback, called with its connection as `this`; it may return a promise, whose rejection is handled like a throw. */
+export type Listener<A extends unknown[]> = ((this: Connection, ...args: A) => void) | null;
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -270,9 +270,9 @@ export class ConnectionEngine
     return this.#asyncFailed;
   }
 
-  callListener<A extends unknown[]>(listener: (...args: A) => unknown, ...args: A): void {
+  callListener<A extends unknown[]>(listener: (this: Connection, ...args: A) => unknown, ...args: A): void {
     try {
-      routeRejection(listener(...args), this.asyncFailed);
+      routeRejection(listener.call(this.connection, ...args), this.asyncFailed);
     } catch (error) {
       this.listenerFailed(error);
     }

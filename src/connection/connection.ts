@@ -176,9 +176,11 @@ export class Connection implements AsyncIterable<Message> {
    * queued are delivered at once. Listeners add up, as `ws`'s on('message') do: each one added runs
    * for every message, in the order added (onRawMessage listeners first). The returned function
    * removes this one; `onMessage(null)` removes every message listener (read() takes messages again
-   * once no listener of either kind is left). A listener may be async (see onError).
+   * once no listener of either kind is left). A listener may be async (see onError). A listener
+   * that is not an arrow function gets this connection as `this`, so one function can serve every
+   * connection.
    */
-  onMessage(listener: ((message: Message) => void) | null): () => void {
+  onMessage(listener: ((this: Connection, message: Message) => void) | null): () => void {
     const inbound = this.#engine.inbound;
     if (listener === null) {
       clearMessageListeners(inbound);
@@ -192,8 +194,9 @@ export class Connection implements AsyncIterable<Message> {
   /**
    * Like onMessage, without decoding text: `data` is the payload bytes (yours, and shared by every
    * raw listener). Raw listeners run before message listeners; `onRawMessage(null)` removes them all.
+   * `this` is the connection, as for onMessage.
    */
-  onRawMessage(listener: ((data: Buffer, type: MessageType) => void) | null): () => void {
+  onRawMessage(listener: ((this: Connection, data: Buffer, type: MessageType) => void) | null): () => void {
     const inbound = this.#engine.inbound;
     if (listener === null) {
       clearRawListeners(inbound);
@@ -204,16 +207,19 @@ export class Connection implements AsyncIterable<Message> {
     return once(() => removeRawListener(inbound, listener));
   }
 
-  onPing(listener: ((payload: Buffer) => void) | null): void {
+  onPing(listener: ((this: Connection, payload: Buffer) => void) | null): void {
     this.#engine.pingListener = listener;
   }
 
-  onPong(listener: ((payload: Buffer) => void) | null): void {
+  onPong(listener: ((this: Connection, payload: Buffer) => void) | null): void {
     this.#engine.pongListener = listener;
   }
 
-  /** Called when bufferedAmount falls back to maxBufferedBytes or below after having been over it. */
-  onDrain(listener: (() => void) | null): void {
+  /**
+   * Called when bufferedAmount falls back to maxBufferedBytes or below after having been over it.
+   * Like every listener here, it gets this connection as `this` (unless it is an arrow function).
+   */
+  onDrain(listener: ((this: Connection) => void) | null): void {
     this.#engine.drainListener = listener;
   }
 
@@ -231,7 +237,9 @@ export class Connection implements AsyncIterable<Message> {
    * Called when a slow-consumer policy drops messages: why, how many, and their frame bytes. It runs
    * inside the send that caused it; like other listeners, a throw closes the connection with 1011.
    */
-  onDrop(listener: ((reason: DropReason, messages: number, bytes: number) => void) | null): void {
+  onDrop(
+    listener: ((this: Connection, reason: DropReason, messages: number, bytes: number) => void) | null,
+  ): void {
     this.#engine.dropListener = listener;
   }
 

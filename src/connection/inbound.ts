@@ -2,6 +2,7 @@ import { type ErrorRoute, routeRejection } from '../callback-errors.js';
 import type { ConnectionClosedError } from '../errors.js';
 import type { MessageType } from '../protocol/types.js';
 import { type BufferBudget, INBOUND_OVER_BUDGET_REASON } from './buffer-budget.js';
+import type { Connection } from './connection.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import type { Heartbeat } from './heartbeat.js';
 import { singleChunkStream, toMessage } from './incoming-message.js';
@@ -28,6 +29,8 @@ export const PAUSED_BY_USER = 4;
 
 /** What the inbound path needs from its connection (the connection's engine, connection-engine.ts: no closures). */
 export interface InboundHost {
+  /** What listeners get as `this`. */
+  readonly connection: Connection;
   /** 'open', 'closing' or 'closed'. */
   readonly readyState: string;
   /** False once the connection was terminated or failed by us: what still arrives is not delivered. */
@@ -144,7 +147,7 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
       const message = this.#dequeue(inbox);
       const data = typeof message.data === 'string' ? Buffer.from(message.data, 'utf8') : message.data;
       try {
-        deliverToAll(this, message.type, data, message, this.#host.asyncFailed);
+        deliverToAll(this, this.#host.connection, message.type, data, message, this.#host.asyncFailed);
       } catch (error) {
         this.#host.listenerFailed(error);
       }
@@ -340,17 +343,17 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
     if (raw !== null || listener !== null) {
       try {
         if (this.moreListeners !== null) {
-          deliverToAll(this, type, data, null, this.#host.asyncFailed);
+          deliverToAll(this, this.#host.connection, type, data, null, this.#host.asyncFailed);
           return;
         }
         // One listener of each kind at most (the usual case): direct calls.
         // A returned promise (an async listener) is observed: its rejection fails the connection too.
         if (raw !== null) {
-          const result = raw(data, type);
+          const result = raw.call(this.#host.connection, data, type);
           if (result !== undefined) routeRejection(result, this.#host.asyncFailed);
         }
         if (listener !== null) {
-          const result = listener(toMessage(type, data));
+          const result = listener.call(this.#host.connection, toMessage(type, data));
           if (result !== undefined) routeRejection(result, this.#host.asyncFailed);
         }
       } catch (error) {

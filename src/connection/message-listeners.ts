@@ -1,10 +1,12 @@
 import { type ErrorRoute, routeRejection } from '../callback-errors.js';
 import type { MessageType } from '../protocol/types.js';
+import type { Connection } from './connection.js';
 import { toMessage } from './incoming-message.js';
 import type { Message } from './message.js';
 
-export type MessageListener = (message: Message) => void;
-export type RawMessageListener = (data: Buffer, type: MessageType) => void;
+/** Listeners are called with `this` set to their connection (a shared function then needs no closure). */
+export type MessageListener = (this: Connection, message: Message) => void;
+export type RawMessageListener = (this: Connection, data: Buffer, type: MessageType) => void;
 
 /** The listeners after the first of each kind: copy-on-write arrays. */
 export interface MoreListeners {
@@ -81,10 +83,11 @@ export function clearRawListeners(slots: ListenerSlots): void {
  * Deliver one message to every listener, in order: the path for more than one listener of a kind,
  * and for queued messages handed over when a listener is set. A throw stops the rest for this
  * message and propagates (the caller fails the connection); a returned promise's rejection goes to
- * `failed`. `message` is the decoded form when the caller has it already.
+ * `failed`. Listeners get `target` as `this`. `message` is the decoded form when the caller has it already.
  */
 export function deliverToAll(
   slots: ListenerSlots,
+  target: Connection,
   type: MessageType,
   data: Buffer,
   message: Message | null,
@@ -95,13 +98,13 @@ export function deliverToAll(
   const first = slots.onMessage;
   const moreRaw = slots.moreListeners?.raw;
   const moreMessage = slots.moreListeners?.message;
-  if (firstRaw !== null) routeRejection(firstRaw(data, type), failed);
-  if (moreRaw !== undefined) for (const raw of moreRaw) routeRejection(raw(data, type), failed);
+  if (firstRaw !== null) routeRejection(firstRaw.call(target, data, type), failed);
+  if (moreRaw !== undefined) for (const raw of moreRaw) routeRejection(raw.call(target, data, type), failed);
   if (first === null) return;
   const decoded = message ?? toMessage(type, data);
-  routeRejection(first(decoded), failed);
+  routeRejection(first.call(target, decoded), failed);
   if (moreMessage !== undefined)
-    for (const listener of moreMessage) routeRejection(listener(decoded), failed);
+    for (const listener of moreMessage) routeRejection(listener.call(target, decoded), failed);
 }
 
 function moreOf(slots: ListenerSlots): MoreListeners {

@@ -17,14 +17,8 @@ import { FrameParser, type FrameParserHandler } from './frame-parser.js';
 import { FrameWriter } from './frame-writer.js';
 import { applyMask } from './mask.js';
 import { Opcode } from './opcodes.js';
-import {
-  checkLimit,
-  compressedFrameBound,
-  DEFAULT_MAX_FRAGMENTS,
-  DEFAULT_MAX_PAYLOAD,
-  type ProtocolHandler,
-  type ProtocolOptions,
-} from './protocol-options.js';
+import { type ProtocolLimits, protocolLimits } from './protocol-limits.js';
+import type { ProtocolHandler, ProtocolOptions } from './protocol-options.js';
 import type { MessageType, ProtocolState } from './types.js';
 import { Utf8Validator } from './utf8-validator.js';
 
@@ -42,15 +36,12 @@ const NONE = 0;
 export class Protocol implements FrameParserHandler {
   readonly #handler: ProtocolHandler;
   readonly #parser: FrameParser;
+  /** Limits and framing choices, shared by every core built with the same values. */
+  readonly #limits: ProtocolLimits;
   readonly #isServer: boolean;
-  readonly #maxPayload: number;
-  readonly #maxFragments: number;
-  readonly #maxFrameSize: number;
-  /** maxFrameSize for a frame of a compressed message: it may be a little larger than its content. */
-  readonly #maxCompressedFrameSize: number;
   readonly #extension: PerMessageExtension | null;
-  /** Our frames: masks, fragmentSize, compression, the fragmented message being sent. */
-  readonly #writer: FrameWriter;
+  /** Our frames: masks, fragmentSize, compression, the fragmented message being sent; made by the first frame we send. */
+  #frameWriter: FrameWriter | null = null;
 
   #closeSent = false;
   #closeReceived = false;
@@ -68,29 +59,31 @@ export class Protocol implements FrameParserHandler {
   /** Created by the first text message. */
   #utf8: Utf8Validator | null = null;
 
-  readonly #output: Buffer[] = [];
-
   constructor(handler: ProtocolHandler, options: ProtocolOptions) {
     if (options.role !== 'client' && options.role !== 'server') {
       throw new WebSocketError('ERR_INVALID_ARGUMENT', `role must be 'client' or 'server'`);
     }
     this.#handler = handler;
-    this.#isServer = options.role === 'server';
-    this.#maxPayload = checkLimit('maxPayload', options.maxPayload, DEFAULT_MAX_PAYLOAD, 0);
-    this.#maxFragments = checkLimit('maxFragments', options.maxFragments, DEFAULT_MAX_FRAGMENTS, 1);
-    this.#maxFrameSize = checkLimit('maxFrameSize', options.maxFrameSize, this.#maxPayload, 0);
-    this.#maxCompressedFrameSize = compressedFrameBound(this.#maxFrameSize);
-    const fragmentSize = checkLimit('fragmentSize', options.fragmentSize, 0, 0);
+    const limits = protocolLimits(options, applyMask);
+    this.#limits = limits;
+    this.#isServer = limits.isServer;
     this.#extension = options.extension ?? null;
-    const mask = options.applyMask ?? applyMask;
-    this.#writer = new FrameWriter(
-      this.#isServer,
-      fragmentSize,
-      this.#extension,
-      options.maskSource ?? null,
-      mask,
-    );
-    this.#parser = new FrameParser(this, mask);
+    this.#parser = new FrameParser(this, limits.applyMask);
+  }
+
+  /** The frame writer, made on first use: a connection that never sends holds none. */
+  get #writer(): FrameWriter {
+    if (this.#frameWriter === null) {
+      const limits = this.#limits;
+      this.#frameWriter = new FrameWriter(
+        limits.isServer,
+        limits.fragmentSize,
+        this.#extension,
+        limits.maskSource,
+        limits.applyMask,
+      );
+    }
+    return this.#frameWriter;
   }
 
   get state(): ProtocolState {
@@ -188,28 +181,35 @@ export class Protocol implements FrameParserHandler {
     // Section 10.4: limits are decided from the header, before a byte of payload is buffered.
     // Too many fragments (an opt-in limit) is 1009, not 1008: like maxPayload it bounds what one
     // message may cost us, and 1009 tells the peer what to change; 1008 is generic.
-    if (++this.#fragments > this.#maxFragments) {
+    if (++this.#fragments > this.#limits.maxFragments) {
       this.#failWith(
-        new MessageTooBigError(`message has more than ${this.#maxFragments} fragments`, this.#maxFragments),
+        new MessageTooBigError(
+          `message has more than ${this.#limits.maxFragments} fragments`,
+          this.#limits.maxFragments,
+        ),
       );
       return;
     }
     if (this.#messageCompressed) {
       // What counts against maxPayload is the inflated size (onFramePayload); the wire frame may be
       // as big as deflate can make a maxFrameSize of content.
-      if (parser.payloadLength > this.#maxCompressedFrameSize) {
-        const limit = this.#maxCompressedFrameSize;
+      if (parser.payloadLength > this.#limits.maxCompressedFrameSize) {
+        const limit = this.#limits.maxCompressedFrameSize;
         this.#failWith(new MessageTooBigError(`compressed frame exceeds ${limit} bytes`, limit));
         return;
       }
-    } else if (parser.payloadLength > this.#maxFrameSize) {
-      this.#failWith(new MessageTooBigError(`frame exceeds ${this.#maxFrameSize} bytes`, this.#maxFrameSize));
+    } else if (parser.payloadLength > this.#limits.maxFrameSize) {
+      this.#failWith(
+        new MessageTooBigError(`frame exceeds ${this.#limits.maxFrameSize} bytes`, this.#limits.maxFrameSize),
+      );
       return;
     }
     if (!this.#messageCompressed) {
       const length = this.#messageLength + parser.payloadLength;
-      if (length > this.#maxPayload) {
-        this.#failWith(new MessageTooBigError(`message exceeds ${this.#maxPayload} bytes`, this.#maxPayload));
+      if (length > this.#limits.maxPayload) {
+        this.#failWith(
+          new MessageTooBigError(`message exceeds ${this.#limits.maxPayload} bytes`, this.#limits.maxPayload),
+        );
         return;
       }
       this.#messageLength = length;
@@ -232,14 +232,17 @@ export class Protocol implements FrameParserHandler {
     const end = frameEnd && parser.fin;
     if (this.#messageCompressed) {
       if (payload.length === 0 && !end) return;
-      const limit = this.#maxPayload - this.#messageLength;
+      const limit = this.#limits.maxPayload - this.#messageLength;
       try {
         payload = this.#extension!.decompress(payload, end, limit);
       } catch (error) {
         let failure: ProtocolError;
         if (error instanceof MessageTooBigError) {
           // The extension counts the bytes still allowed; the peer is told the message's limit.
-          failure = new MessageTooBigError(`message exceeds ${this.#maxPayload} bytes`, this.#maxPayload);
+          failure = new MessageTooBigError(
+            `message exceeds ${this.#limits.maxPayload} bytes`,
+            this.#limits.maxPayload,
+          );
         } else if (!(error instanceof ProtocolError)) {
           failure = new ProtocolError('decompression failed', 1011, 'ERR_EXTENSION', { cause: error });
         } else if (error instanceof CorruptDataError && this.#messageOpcode === Opcode.text) {
@@ -253,8 +256,10 @@ export class Protocol implements FrameParserHandler {
         return;
       }
       this.#messageLength += payload.length;
-      if (this.#messageLength > this.#maxPayload) {
-        this.#failWith(new MessageTooBigError(`message exceeds ${this.#maxPayload} bytes`, this.#maxPayload));
+      if (this.#messageLength > this.#limits.maxPayload) {
+        this.#failWith(
+          new MessageTooBigError(`message exceeds ${this.#limits.maxPayload} bytes`, this.#limits.maxPayload),
+        );
         return;
       }
     }
@@ -324,10 +329,10 @@ export class Protocol implements FrameParserHandler {
 
   /** Frame a control frame the core sends on its own and hand it to onOutput. */
   #emit(opcode: number, payload: Uint8Array): void {
-    const output = this.#output;
+    // Rare (a close echo, a failure): a fresh array rather than one kept by every connection.
+    const output: Buffer[] = [];
     this.#writer.control(opcode, payload, output);
     for (let i = 0; i < output.length; i++) this.#handler.onOutput(output[i]!);
-    output.length = 0;
   }
 
   // ---- Outgoing frames (FrameWriter, once the close state allows them) -------------------------

@@ -161,6 +161,22 @@ async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
   return 0;
 }
 
+/** The echo listener of every connection. */
+function echo(this: Connection, data: Buffer, type: MessageType): void {
+  if (this.readyState !== 'open') return;
+  if (!this.send(data, type === 'binary' ? BINARY : TEXT)) {
+    // Backpressure: a peer that sends without reading stops being read until its replies drain.
+    // The drain listener is set here, so only connections that fill up hold one.
+    this.pause();
+    this.onDrain(resumeReading);
+  }
+}
+
+/** The drain listener of an echo connection that filled up. */
+function resumeReading(this: Connection): void {
+  this.resume();
+}
+
 /** Echoes each message to its sender, or relays it to every client (the sender included). */
 class Relay {
   readonly #mode: Mode;
@@ -175,19 +191,9 @@ class Relay {
   }
 
   add(connection: Connection): void {
-    if (this.#mode === 'echo') {
-      connection.onRawMessage((data: Buffer, type: MessageType) => {
-        if (connection.readyState !== 'open') return;
-        if (!connection.send(data, type === 'binary' ? BINARY : TEXT)) {
-          // Backpressure: a peer that sends without reading stops being read until its replies
-          // drain. The drain listener is set here, so only connections that fill up hold one.
-          connection.pause();
-          connection.onDrain(() => connection.resume());
-        }
-      });
-    } else {
-      connection.onRawMessage(this.#onBroadcast);
-    }
+    // One function for every connection (`this` is the connection): no closure per connection.
+    if (this.#mode === 'echo') connection.onRawMessage(echo);
+    else connection.onRawMessage(this.#onBroadcast);
   }
 
   /** One listener for every connection in broadcast mode. */
