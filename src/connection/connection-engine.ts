@@ -16,6 +16,7 @@ import {
   transportEnded,
 } from './close-lifecycle.js';
 import type { Connection } from './connection.js';
+import { ConnectionExtras } from './connection-listeners.js';
 import type { ConnectionOptions } from './connection-options.js';
 import { type ConnectionSettings, connectionSettings } from './connection-settings.js';
 import type { ConnectionStats, DropReason } from './connection-stats.js';
@@ -30,8 +31,7 @@ import type { Transport, TransportHandler } from './transport.js';
 import { NO_ITEMS, owned } from './waiter.js';
 import type { WriteQueue } from './write-queue.js';
 
-/** A user callback, called with its connection as `this`; it may return a promise, whose rejection is handled like a throw. */
-export type Listener<A extends unknown[]> = ((this: Connection, ...args: A) => void) | null;
+export type { Listener } from './connection-listeners.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -68,8 +68,6 @@ export class ConnectionEngine
   readonly extension: PerMessageExtension | null;
   /** Pings, pong deadline and idle timeout; null when neither a heartbeat nor an idle timeout is set. */
   readonly heartbeat: Heartbeat | null = null;
-  /** Created by the first drop or the first read of `stats`. */
-  #stats: Mutable<ConnectionStats> | null = null;
 
   readyState: ReadyState = 'open';
   /** The close handshake's state: the shared frozen OPEN_CLOSE_STATE until closing starts (closing). */
@@ -83,15 +81,10 @@ export class ConnectionEngine
 
   /** Messages arriving, their listeners and readers, the inbox, and why reading is paused. */
   readonly inbound: Inbound;
-  pingListener: Listener<[Buffer]> = null;
-  pongListener: Listener<[Buffer]> = null;
-  drainListener: Listener<[]> = null;
-  errorListener: Listener<[unknown]> = null;
-  dropListener: Listener<[DropReason, number, number]> = null;
+  /** Listeners other than message listeners, drop counters: made on first use (extras). */
+  #extras: ConnectionExtras | null = null;
   /** Pings waiting for their pong, and the pong answer; made on the first ping either way (ctl). */
   control: ControlFrames | null = null;
-  /** Made the first time a listener returns a promise. */
-  #asyncFailed: ErrorRoute | null = null;
 
   constructor(connection: Connection, transport: Transport, options: ConnectionOptions) {
     this.connection = connection;
@@ -152,10 +145,17 @@ export class ConnectionEngine
     return (this.outbound?.heldBytes ?? 0) + this.transport.writableLength;
   }
 
+  /** The side object of listeners and counters, made on first use. */
+  get extras(): ConnectionExtras {
+    this.#extras ??= new ConnectionExtras();
+    return this.#extras;
+  }
+
   liveStats(): Mutable<ConnectionStats> {
-    if (this.#stats === null)
-      this.#stats = { messagesDropped: 0, bytesDropped: 0, messagesReplaced: 0, pongsCoalesced: 0 };
-    return this.#stats;
+    const extras = this.extras;
+    if (extras.stats === null)
+      extras.stats = { messagesDropped: 0, bytesDropped: 0, messagesReplaced: 0, pongsCoalesced: 0 };
+    return extras.stats;
   }
 
   // ---------------------------------------------------------------- transport events (TransportHandler)
@@ -214,13 +214,13 @@ export class ConnectionEngine
 
   onPing(payload: Buffer): void {
     if (this.settings.autoPong && this.mayPong()) this.ctl.answer(payload);
-    const listener = this.pingListener;
+    const listener = this.#extras?.ping;
     if (listener) this.callListener(listener, payload);
   }
 
   onPong(payload: Buffer): void {
     this.control?.pongReceived(payload);
-    const listener = this.pongListener;
+    const listener = this.#extras?.pong;
     if (listener) this.callListener(listener, payload);
   }
 
@@ -262,12 +262,13 @@ export class ConnectionEngine
 
   listenerFailed(error: unknown): void {
     failLocally(this, 1011, 'internal error');
-    deliverError(this.errorListener, error, 'a connection listener');
+    deliverError(this.#extras?.error ?? null, error, 'a connection listener');
   }
 
   get asyncFailed(): ErrorRoute {
-    this.#asyncFailed ??= (error) => this.listenerFailed(error);
-    return this.#asyncFailed;
+    const extras = this.extras;
+    extras.asyncFailed ??= (error) => this.listenerFailed(error);
+    return extras.asyncFailed;
   }
 
   callListener<A extends unknown[]>(listener: (this: Connection, ...args: A) => unknown, ...args: A): void {
@@ -305,7 +306,7 @@ export class ConnectionEngine
     stats.bytesDropped += bytes;
     const observer = this.settings.observer;
     if (observer !== null) observer.dropped(this.connection, reason, messages, bytes);
-    const listener = this.dropListener;
+    const listener = this.#extras?.drop;
     if (listener) this.callListener(listener, reason, messages, bytes);
   }
 
@@ -323,7 +324,7 @@ export class ConnectionEngine
   }
 
   drained(): void {
-    const listener = this.drainListener;
+    const listener = this.#extras?.drain;
     if (listener) this.callListener(listener);
   }
 

@@ -208,11 +208,11 @@ export class Connection implements AsyncIterable<Message> {
   }
 
   onPing(listener: ((this: Connection, payload: Buffer) => void) | null): void {
-    this.#engine.pingListener = listener;
+    this.#engine.extras.ping = listener;
   }
 
   onPong(listener: ((this: Connection, payload: Buffer) => void) | null): void {
-    this.#engine.pongListener = listener;
+    this.#engine.extras.pong = listener;
   }
 
   /**
@@ -220,7 +220,7 @@ export class Connection implements AsyncIterable<Message> {
    * Like every listener here, it gets this connection as `this` (unless it is an arrow function).
    */
   onDrain(listener: ((this: Connection) => void) | null): void {
-    this.#engine.drainListener = listener;
+    this.#engine.extras.drain = listener;
   }
 
   /**
@@ -230,7 +230,7 @@ export class Connection implements AsyncIterable<Message> {
    * error must not end the process). An onError that throws or rejects is reported the same way.
    */
   onError(listener: ((error: unknown) => void) | null): void {
-    this.#engine.errorListener = listener;
+    this.#engine.extras.error = listener;
   }
 
   /**
@@ -240,7 +240,7 @@ export class Connection implements AsyncIterable<Message> {
   onDrop(
     listener: ((this: Connection, reason: DropReason, messages: number, bytes: number) => void) | null,
   ): void {
-    this.#engine.dropListener = listener;
+    this.#engine.extras.drop = listener;
   }
 
   /** Stop reading the transport (the application's own flow control); resume() undoes it. */

@@ -20,6 +20,18 @@ export interface HeartbeatHost {
   closeIdle(): void;
 }
 
+/** No deadline (a time field's "never"): Infinity would make every connection box its times as heap numbers. */
+const NEVER = -1;
+
+/**
+ * The clock's now as a whole millisecond, rounded up: deadlines computed from it are never early, and
+ * integer times stay small integers (unboxed) in every connection's fields, where the fractional
+ * times of performance.now() would cost a 16-byte heap number each.
+ */
+function wholeNow(settings: ConnectionSettings): number {
+  return Math.ceil(settings.clock.now());
+}
+
 /**
  * A connection's liveness: pings every `pingInterval`, a pong (or any frame) deadline of
  * `pongTimeout`, and the idle timeout. It holds numbers only; one DeadlineScheduler per clock drives
@@ -31,11 +43,11 @@ export class Heartbeat implements Deadline {
   slot = -1;
   order = 0;
   readonly #host: HeartbeatHost;
-  readonly #scheduler: DeadlineScheduler;
   /** The connection's shared settings: clock, heartbeat and idle timeout are read from there. */
   readonly #settings: ConnectionSettings;
-  #nextPing = Number.POSITIVE_INFINITY;
-  #pongDeadline = Number.POSITIVE_INFINITY;
+  /** Whole ms, or NEVER. */
+  #nextPing = NEVER;
+  #pongDeadline = NEVER;
   /** 0 when the idle timeout is off or has fired. */
   #lastActivity = 0;
   #idle: boolean;
@@ -49,22 +61,26 @@ export class Heartbeat implements Deadline {
   constructor(host: HeartbeatHost, settings: ConnectionSettings) {
     this.#host = host;
     this.#settings = settings;
-    this.#scheduler = DeadlineScheduler.for(settings.clock);
     this.#idle = settings.idleTimeout > 0;
-    const now = settings.clock.now();
+    const now = wholeNow(settings);
     if (settings.heartbeat) this.#nextPing = now + settings.heartbeat.pingInterval;
     this.#lastActivity = now;
     this.#reschedule();
   }
 
+  /** The clock's shared scheduler, looked up rather than kept (a field in every connection). */
+  get #scheduler(): DeadlineScheduler {
+    return DeadlineScheduler.for(this.#settings.clock);
+  }
+
   /** Any frame proves the peer alive (issue 5: "no pong (or any frame)"). Lazy: no rescheduling here. */
   frameReceived(): void {
-    this.#pongDeadline = Number.POSITIVE_INFINITY;
+    this.#pongDeadline = NEVER;
   }
 
   /** A data message went either way: the idle deadline moves (checked lazily when it comes due). */
   activity(): void {
-    if (this.#idle) this.#lastActivity = this.#settings.clock.now();
+    if (this.#idle) this.#lastActivity = wholeNow(this.#settings);
   }
 
   drained(): void {
@@ -80,22 +96,23 @@ export class Heartbeat implements Deadline {
     const state = host.readyState;
     if (state === 'closed') return;
     const options = this.#settings.heartbeat;
-    if (options !== null && this.#pongDeadline <= now) {
-      this.#pongDeadline = Number.POSITIVE_INFINITY;
+    if (options !== null && this.#pongDeadline !== NEVER && this.#pongDeadline <= now) {
+      this.#pongDeadline = NEVER;
       if (!this.#pongOverdue(options, now)) return;
     }
     if (state !== 'open') {
       // Pings and the idle timeout stop once closing; a pong deadline still stands.
-      this.#nextPing = Number.POSITIVE_INFINITY;
+      this.#nextPing = NEVER;
       this.#idle = false;
     }
-    if (options !== null && this.#nextPing <= now) {
+    if (options !== null && this.#nextPing !== NEVER && this.#nextPing <= now) {
+      const whole = Math.ceil(now);
       host.sendHeartbeatPing();
-      if (this.#pongDeadline === Number.POSITIVE_INFINITY) {
+      if (this.#pongDeadline === NEVER) {
         this.#markProgress();
-        this.#pongDeadline = now + options.pongTimeout;
+        this.#pongDeadline = whole + options.pongTimeout;
       }
-      this.#nextPing = now + options.pingInterval;
+      this.#nextPing = whole + options.pingInterval;
     }
     if (this.#idle && this.#lastActivity + this.#settings.idleTimeout <= now) {
       this.#idle = false;
@@ -114,7 +131,7 @@ export class Heartbeat implements Deadline {
       // nothing waiting means there was nothing to judge by: look again after another deadline.
       if (!this.#waitingAtPing || this.#writeProgress() !== this.#progressAtPing) {
         this.#markProgress();
-        this.#pongDeadline = now + options.pongTimeout;
+        this.#pongDeadline = Math.ceil(now) + options.pongTimeout;
         return true;
       }
       host.expire(`peer stopped reading: no bytes written and no pong within ${options.pongTimeout} ms`);
@@ -125,9 +142,9 @@ export class Heartbeat implements Deadline {
   }
 
   #reschedule(): void {
-    let due = Math.min(this.#nextPing, this.#pongDeadline);
-    if (this.#idle) due = Math.min(due, this.#lastActivity + this.#settings.idleTimeout);
-    if (due === Number.POSITIVE_INFINITY) this.#scheduler.remove(this);
+    let due = earlier(this.#nextPing, this.#pongDeadline);
+    if (this.#idle) due = earlier(due, this.#lastActivity + this.#settings.idleTimeout);
+    if (due === NEVER) this.#scheduler.remove(this);
     else this.#scheduler.set(this, due);
   }
 
@@ -140,4 +157,11 @@ export class Heartbeat implements Deadline {
   #writeProgress(): number {
     return this.#host.flushedBytes + this.#drains;
   }
+}
+
+/** The earlier of two deadlines, either of which may be NEVER. */
+function earlier(a: number, b: number): number {
+  if (a === NEVER) return b;
+  if (b === NEVER) return a;
+  return Math.min(a, b);
 }
