@@ -1,5 +1,6 @@
 import { type ErrorRoute, routeRejection } from '../callback-errors.js';
 import type { ConnectionClosedError } from '../errors.js';
+import { applyMask, maskKeyBytes } from '../protocol/mask.js';
 import type { MessageType } from '../protocol/types.js';
 import { type BufferBudget, INBOUND_OVER_BUDGET_REASON } from './buffer-budget.js';
 import type { Connection } from './connection.js';
@@ -176,13 +177,15 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
 
   /**
    * A chunk of the message being received; `frameLeft` is how many payload bytes of its frame are still
-   * to come when the protocol knows it (an uncompressed message), else 0.
+   * to come when the protocol knows it (an uncompressed message), else 0. `maskKey`: non-zero when the
+   * chunk is still masked (ProtocolOptions.leaveBinaryMasked); it is unmasked before anyone sees it,
+   * while it is copied when it is gathered.
    */
-  messageData(chunk: Buffer, end: boolean, frameLeft = 0): void {
+  messageData(chunk: Buffer, end: boolean, frameLeft = 0, maskKey = 0): void {
     switch (this.#mode) {
       case 'gather': {
         if (!end) {
-          const cost = (this.#gathered ??= new MessageGatherer()).add(chunk, frameLeft);
+          const cost = (this.#gathered ??= new MessageGatherer()).add(chunk, frameLeft, maskKey);
           this.#messageBytes += cost;
           const budget = this.#budget;
           if (budget !== null) {
@@ -194,9 +197,11 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
         const gathered = this.#gathered;
         let data = chunk;
         if (gathered !== null && !gathered.empty) {
-          data = gathered.finish(chunk);
+          data = gathered.finish(chunk, maskKey);
           // Whole now: the listener, the reader or the inbox (which charges it again) takes it.
           this.#releaseMessage();
+        } else if (maskKey !== 0) {
+          applyMask(chunk, maskKeyBytes(maskKey), 0);
         }
         this.#mode = 'none';
         this.#deliver(this.#type, data);
@@ -204,6 +209,7 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
       }
       case 'stream': {
         const stream = this.#stream as IncomingStream;
+        if (maskKey !== 0) applyMask(chunk, maskKeyBytes(maskKey), 0);
         stream.push(detached(chunk));
         if (end) {
           stream.end();

@@ -1,3 +1,5 @@
+import { applyMask, copyMasked, maskKeyBytes } from '../protocol/mask.js';
+
 /**
  * What keeping one chunk of a message costs beyond its payload (the Buffer object, its list slot:
  * about 200 bytes measured in V8), charged with each chunk a connection keeps, so the budget sees
@@ -47,10 +49,16 @@ export function detached(chunk: Buffer): Buffer {
  *
  * `held` is what the budget is charged: views' bytes, buffers' whole capacity, and CHUNK_OVERHEAD
  * for each part.
+ *
+ * Chunks may come still masked (with their key, ProtocolOptions.leaveBinaryMasked): copied chunks
+ * are unmasked as they are copied, views stay masked until the final join unmasks them as it copies
+ * them, so every byte is read and written once instead of twice (unmask in place, then copy).
  */
 export class MessageGatherer {
   /** Views and filled (or trimmed) buffers, in order; the open buffer is last when there is one. */
   #parts: Buffer[] = [];
+  /** Each part's masking key from its first byte on (see maskKeyBytes), 0 for plain bytes. */
+  #keys: number[] = [];
   /** The buffer small chunks are copied into, or null. It is also the last of #parts. */
   #open: Buffer | null = null;
   #openUsed = 0;
@@ -75,48 +83,65 @@ export class MessageGatherer {
 
   /**
    * Keep `chunk` (a view into a read the caller will not reuse). `frameLeft`: payload bytes of the
-   * current frame still to come, when known (0 otherwise). Returns the change in `held`.
+   * current frame still to come, when known (0 otherwise). `maskKey`: the key `chunk` is still masked
+   * with from its first byte on, 0 when it is plain. Returns the change in `held`.
    */
-  add(chunk: Buffer, frameLeft = 0): number {
+  add(chunk: Buffer, frameLeft = 0, maskKey = 0): number {
     const before = this.#held;
     const length = chunk.length;
     if (length >= VIEW_MIN && isMostOfItsRead(chunk)) {
       this.#closeOpen();
       this.#parts.push(chunk);
+      this.#keys.push(maskKey);
       this.#held += length + CHUNK_OVERHEAD;
     } else {
-      this.#copy(chunk, frameLeft);
+      this.#copy(chunk, frameLeft, maskKey);
     }
     this.#bytes += length;
     return this.#held - before;
   }
 
   /**
-   * The whole message: what was kept, then `last`. When everything so far sits in the one open buffer
-   * and `last` fits, `last` is copied in and that buffer is the message (no second copy). Resets.
+   * The whole message: what was kept, then `last` (masked with `lastKey`, 0 when plain). When
+   * everything so far sits in the one open buffer and `last` fits, `last` is copied in and that buffer
+   * is the message (no second copy). Resets.
    */
-  finish(last: Buffer): Buffer {
+  finish(last: Buffer, lastKey = 0): Buffer {
     const open = this.#open;
     let message: Buffer;
     if (this.#parts.length === 1 && open !== null && last.length <= open.length - this.#openUsed) {
-      last.copy(open, this.#openUsed);
+      if (lastKey === 0) last.copy(open, this.#openUsed);
+      else copyMasked(last, open, this.#openUsed, maskKeyBytes(lastKey));
       message = open.subarray(0, this.#openUsed + last.length);
     } else {
-      const parts = this.take();
-      if (last.length > 0) parts.push(last);
-      message = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+      this.#endOpen();
+      const parts = this.#parts;
+      const keys = this.#keys;
+      if (last.length > 0) {
+        parts.push(last);
+        keys.push(lastKey);
+      }
+      message = parts.length === 1 ? unmaskInPlace(parts[0] as Buffer, keys[0] as number) : join(parts, keys);
     }
     this.#reset();
     return message;
   }
 
-  /** The chunks kept so far, in order, for a streaming reader taking the message over. Resets. */
+  /** The chunks kept so far, in order and unmasked, for a streaming reader taking the message over. Resets. */
   take(): Buffer[] {
-    const open = this.#open;
-    if (open !== null) this.#parts[this.#parts.length - 1] = open.subarray(0, this.#openUsed);
+    this.#endOpen();
     const parts = this.#parts;
+    const keys = this.#keys;
+    for (let index = 0; index < parts.length; index++)
+      unmaskInPlace(parts[index] as Buffer, keys[index] as number);
     this.#reset();
     return parts;
+  }
+
+  /** The open buffer, if any, is cut to what it holds (it is the last part). */
+  #endOpen(): void {
+    const open = this.#open;
+    if (open !== null) this.#parts[this.#parts.length - 1] = open.subarray(0, this.#openUsed);
   }
 
   /** Let go of everything. */
@@ -127,6 +152,7 @@ export class MessageGatherer {
   #reset(): void {
     if (this.#bytes === 0 && this.#parts.length === 0) return;
     this.#parts = [];
+    this.#keys = [];
     this.#open = null;
     this.#openUsed = 0;
     this.#copiedRun = 0;
@@ -134,7 +160,7 @@ export class MessageGatherer {
     this.#bytes = 0;
   }
 
-  #copy(chunk: Buffer, frameLeft: number): void {
+  #copy(chunk: Buffer, frameLeft: number, maskKey: number): void {
     const length = chunk.length;
     let offset = 0;
     while (offset < length) {
@@ -142,7 +168,15 @@ export class MessageGatherer {
       if (open === null || this.#openUsed === open.length)
         open = this.#openBuffer(length - offset, frameLeft);
       const take = Math.min(length - offset, open.length - this.#openUsed);
-      chunk.copy(open, this.#openUsed, offset, offset + take);
+      if (maskKey === 0) chunk.copy(open, this.#openUsed, offset, offset + take);
+      else
+        copyMasked(
+          chunk.subarray(offset, offset + take),
+          open,
+          this.#openUsed,
+          maskKeyBytes(maskKey),
+          offset,
+        );
       this.#openUsed += take;
       offset += take;
     }
@@ -156,6 +190,7 @@ export class MessageGatherer {
     // Not zero-filled: every byte handed on is written first (finish and take cut at #openUsed).
     const open = Buffer.allocUnsafeSlow(size);
     this.#parts.push(open);
+    this.#keys.push(0);
     this.#open = open;
     this.#openUsed = 0;
     this.#held += size + CHUNK_OVERHEAD;
@@ -180,4 +215,47 @@ export class MessageGatherer {
     this.#openUsed = 0;
     this.#copiedRun = 0;
   }
+}
+
+/** `part` unmasked in place when it is still masked (`key` non-zero); the part itself. */
+function unmaskInPlace(part: Buffer, key: number): Buffer {
+  if (key !== 0) applyMask(part, maskKeyBytes(key), 0);
+  return part;
+}
+
+/** Weights of the eight alignments a join target may take (reused: joins do not nest). */
+const alignmentWeights = new Float64Array(8);
+
+/**
+ * The parts copied into one new buffer, masked ones unmasked as they are copied. The buffer starts at
+ * the alignment modulo 8 that most masked bytes share with their place in it, so that they unmask word
+ * by word: reads start 8-aligned and mostly have lengths that are multiples of 8, so usually all do.
+ */
+function join(parts: Buffer[], keys: number[]): Buffer {
+  let total = 0;
+  let masked = false;
+  const weights = alignmentWeights.fill(0);
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index] as Buffer;
+    if (keys[index] !== 0) {
+      masked = true;
+      weights[(part.byteOffset - total) & 7]! += part.length;
+    }
+    total += part.length;
+  }
+  if (!masked) return Buffer.concat(parts, total);
+  let alignment = 0;
+  for (let residue = 1; residue < 8; residue++)
+    if (weights[residue]! > weights[alignment]!) alignment = residue;
+  // Not zero-filled: every byte is written below.
+  const target = Buffer.allocUnsafeSlow(total + alignment).subarray(alignment);
+  let position = 0;
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index] as Buffer;
+    const key = keys[index] as number;
+    if (key === 0) target.set(part, position);
+    else copyMasked(part, target, position, maskKeyBytes(key));
+    position += part.length;
+  }
+  return target;
 }

@@ -1,5 +1,5 @@
 import { MessageTooBigError, ProtocolError } from '../errors.js';
-import { applyMask, type MaskFunction } from './mask.js';
+import { applyMask, type MaskFunction, rotateMaskKey } from './mask.js';
 
 /**
  * The parser's named states (RFC 6455 section 5.2 field order). `stopped` is terminal: after a fault
@@ -21,7 +21,8 @@ export interface FrameParserHandler {
   /** A whole header was read; no payload byte was buffered yet. Call `parser.stop()` to reject it. */
   onFrameHeader(parser: FrameParser): void;
   /**
-   * Unmasked payload bytes of the current frame, as a view into the received chunk (control frames
+   * Unmasked payload bytes of the current frame (still masked when `leaveMasked` was set for a data
+   * frame), as a view into the received chunk (control frames
    * split across chunks are gathered into a fresh Buffer and arrive whole). `frameEnd` marks the
    * frame's last bytes; an empty frame arrives as one empty view with `frameEnd` true.
    */
@@ -37,8 +38,8 @@ const MAX_HIGH_WORD = 0x1fffff;
 
 /**
  * Incremental, sans-I/O frame parser. Feed it any chunking of the byte stream, down to one byte at a
- * time. Payloads are unmasked in place and handed on as they arrive, so a frame of any size is never
- * buffered; only header fields (at most 8 bytes) and control payloads (at most 125) are gathered.
+ * time. Payloads are unmasked in place (unless the handler asked for a data frame's bytes as they came)
+ * and handed on as they arrive, so a frame of any size is never buffered; only header fields (at most 8 bytes) and control payloads (at most 125) are gathered.
  */
 export class FrameParser {
   // The current frame's header.
@@ -49,6 +50,17 @@ export class FrameParser {
   opcode = 0;
   masked = false;
   payloadLength = 0;
+  /**
+   * Set by the handler in onFrameHeader: hand this data frame's payload on still masked when the frame
+   * spans chunks, for a handler that unmasks while it copies (a frame whole in one chunk is unmasked
+   * in place: it is usually handed on as it is). Cleared with each new header.
+   */
+  leaveMasked = false;
+  /**
+   * During onFramePayload: the key the payload is still masked with from its first byte on
+   * (see maskKeyBytes), 0 when it is plain.
+   */
+  payloadKey = 0;
   /** The masking key as two 16-bit halves (small integers: no typed array per connection). */
   #maskHigh = 0;
   #maskLow = 0;
@@ -77,6 +89,11 @@ export class FrameParser {
   /** The current frame's masking key (a copy). */
   get mask(): Uint8Array {
     return Uint8Array.from(this.#maskBytes());
+  }
+
+  /** The current frame's masking key as one number (big-endian), 0 when unmasked. */
+  get maskKey(): number {
+    return this.masked ? ((this.#maskHigh << 16) | this.#maskLow) >>> 0 : 0;
   }
 
   /** The key in the scratch array shared by all parsers (used at once, before any other parser runs). */
@@ -216,6 +233,8 @@ export class FrameParser {
 
   #headerDone(): void {
     this.#consumed = 0;
+    this.leaveMasked = false;
+    this.payloadKey = 0;
     this.#state = ParserState.payload;
     this.#handler.onFrameHeader(this);
     if (this.#state !== ParserState.payload) return; // the handler rejected the frame
@@ -236,7 +255,12 @@ export class FrameParser {
     const available = chunk.length - position;
     const take = Math.min(available, remaining);
     const view = chunk.subarray(position, position + take);
-    if (this.masked) this.#applyMask(view, this.#maskBytes(), this.#consumed);
+    let key = 0;
+    if (this.masked) {
+      if (this.leaveMasked && take !== this.payloadLength) key = rotateMaskKey(this.maskKey, this.#consumed);
+      else this.#applyMask(view, this.#maskBytes(), this.#consumed);
+    }
+    this.payloadKey = key;
     this.#position = position + take;
     this.#consumed += take;
     const frameEnd = take === remaining;

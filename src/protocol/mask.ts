@@ -65,18 +65,25 @@ export function applyMask(data: Uint8Array, mask: Uint8Array, phase = 0): void {
 
 /**
  * Write `source` masked into `target` at `offset` in one pass (client frames: section 5.3 masks a
- * copy, never the caller's bytes). Word-wise when both sides share their alignment modulo 8 (the
- * serializer allocates frames so they do), else a copy then `applyMask`.
+ * copy, never the caller's bytes; a received payload unmasked while it is gathered). `phase` as for
+ * `applyMask`. Word-wise when both sides share their alignment modulo 8 (the serializer allocates
+ * frames so they do, the gatherer chooses its target so they mostly do), else a copy then `applyMask`.
  */
-export function copyMasked(source: Uint8Array, target: Uint8Array, offset: number, mask: Uint8Array): void {
+export function copyMasked(
+  source: Uint8Array,
+  target: Uint8Array,
+  offset: number,
+  mask: Uint8Array,
+  phase = 0,
+): void {
   const length = source.length;
   const sourceOffset = source.byteOffset;
   const targetOffset = target.byteOffset + offset;
   if (length < COPY_WORD_THRESHOLD) {
-    const m0 = mask[0]!;
-    const m1 = mask[1]!;
-    const m2 = mask[2]!;
-    const m3 = mask[3]!;
+    const m0 = mask[phase & 3]!;
+    const m1 = mask[(phase + 1) & 3]!;
+    const m2 = mask[(phase + 2) & 3]!;
+    const m3 = mask[(phase + 3) & 3]!;
     let i = 0;
     for (const end = length & ~3; i < end; i += 4) {
       target[offset + i] = source[i]! ^ m0;
@@ -84,18 +91,19 @@ export function copyMasked(source: Uint8Array, target: Uint8Array, offset: numbe
       target[offset + i + 2] = source[i + 2]! ^ m2;
       target[offset + i + 3] = source[i + 3]! ^ m3;
     }
-    for (; i < length; i++) target[offset + i] = source[i]! ^ mask[i & 3]!;
+    for (; i < length; i++) target[offset + i] = source[i]! ^ mask[(i + phase) & 3]!;
     return;
   }
   if (((sourceOffset ^ targetOffset) & 7) !== 0) {
     target.set(source, offset);
-    applyMask(target.subarray(offset, offset + length), mask, 0);
+    applyMask(target.subarray(offset, offset + length), mask, phase);
     return;
   }
   const head = (8 - (sourceOffset & 7)) & 7;
-  for (let i = 0; i < head; i++) target[offset + i] = source[i]! ^ mask[i & 3]!;
+  for (let i = 0; i < head; i++) target[offset + i] = source[i]! ^ mask[(i + phase) & 3]!;
   const words = (length - head) >>> 3;
-  for (let i = 0; i < 8; i++) scratchBytes[i] = mask[(head + i) & 3]!;
+  const rotation = head + phase;
+  for (let i = 0; i < 8; i++) scratchBytes[i] = mask[(rotation + i) & 3]!;
   const word = scratchWord[0]!;
   const from = new BigInt64Array(source.buffer, sourceOffset + head, words);
   const to = new BigInt64Array(target.buffer, targetOffset + head, words);
@@ -111,5 +119,27 @@ export function copyMasked(source: Uint8Array, target: Uint8Array, offset: numbe
     to[i + 7] = from[i + 7]! ^ word;
   }
   for (; i < words; i++) to[i] = from[i]! ^ word;
-  for (i = head + words * 8; i < length; i++) target[offset + i] = source[i]! ^ mask[i & 3]!;
+  for (i = head + words * 8; i < length; i++) target[offset + i] = source[i]! ^ mask[(i + phase) & 3]!;
+}
+
+const keyBytes = new Uint8Array(4);
+
+/**
+ * A masking key as one number (its four bytes big-endian), so a chunk's key can be kept without an
+ * array per chunk. 0 XORs nothing: it stands for "not masked". The bytes come back in one array
+ * shared by all callers: use them before the next call.
+ */
+export function maskKeyBytes(key: number): Uint8Array {
+  const bytes = keyBytes;
+  bytes[0] = key >>> 24;
+  bytes[1] = (key >>> 16) & 0xff;
+  bytes[2] = (key >>> 8) & 0xff;
+  bytes[3] = key & 0xff;
+  return bytes;
+}
+
+/** The key that masks from byte 0 what `key` masks from byte `phase` on (only `phase % 4` matters). */
+export function rotateMaskKey(key: number, phase: number): number {
+  const bits = (phase & 3) * 8;
+  return bits === 0 ? key : ((key << bits) | (key >>> (32 - bits))) >>> 0;
 }

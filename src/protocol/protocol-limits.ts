@@ -25,6 +25,8 @@ export interface ProtocolLimits {
   readonly fragmentSize: number;
   readonly maskSource: MaskSource | null;
   readonly applyMask: MaskFunction;
+  /** ProtocolOptions.leaveBinaryMasked. */
+  readonly leaveBinaryMasked: boolean;
 }
 
 /** The limits made last, newest first: a few distinct sets per process in practice. */
@@ -40,6 +42,7 @@ export function protocolLimits(options: ProtocolOptions, defaultMask: MaskFuncti
   const fragmentSize = checkLimit('fragmentSize', options.fragmentSize, 0, 0);
   const maskSource = options.maskSource ?? null;
   const applyMask = options.applyMask ?? defaultMask;
+  const leaveBinaryMasked = options.leaveBinaryMasked === true;
   for (let index = 0; index < recent.length; index++) {
     const limits = recent[index] as ProtocolLimits;
     if (
@@ -49,7 +52,8 @@ export function protocolLimits(options: ProtocolOptions, defaultMask: MaskFuncti
       limits.maxFrameSize === maxFrameSize &&
       limits.fragmentSize === fragmentSize &&
       limits.maskSource === maskSource &&
-      limits.applyMask === applyMask
+      limits.applyMask === applyMask &&
+      limits.leaveBinaryMasked === leaveBinaryMasked
     ) {
       if (index > 0) {
         recent.splice(index, 1);
@@ -67,6 +71,7 @@ export function protocolLimits(options: ProtocolOptions, defaultMask: MaskFuncti
     fragmentSize,
     maskSource,
     applyMask,
+    leaveBinaryMasked,
   });
   recent.unshift(limits);
   if (recent.length > RECENT_LIMIT) recent.pop();

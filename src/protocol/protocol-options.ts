@@ -15,8 +15,10 @@ export interface ProtocolHandler {
    * Zero-copy view of (unmasked, inflated, UTF-8-checked) payload; `end` on the message's last bytes.
    * `frameLeft`: payload bytes of the same frame still to come (its header declared them; within the
    * limits), a sizing hint for whoever gathers the message; 0 in a compressed message.
+   * `maskKey`: 0 when `chunk` is plain. With `leaveBinaryMasked`, a binary chunk may come still
+   * masked: XOR it with the key's four bytes (big-endian, `maskKeyBytes`) from its first byte on.
    */
-  onMessageData(chunk: Buffer, end: boolean, frameLeft: number): void;
+  onMessageData(chunk: Buffer, end: boolean, frameLeft: number, maskKey: number): void;
   onPing(payload: Buffer): void;
   onPong(payload: Buffer): void;
   /** The peer's Close frame (1005 when it carried no code). The echo, if due, was already output. */
@@ -52,6 +54,13 @@ export interface ProtocolOptions {
    * native XOR (bufferutil's `unmask`, wrapped to honour `phase`) for large frames.
    */
   applyMask?: MaskFunction;
+  /**
+   * Hand the payload of uncompressed binary messages to `onMessageData` still masked, with its key,
+   * for a handler that unmasks while it copies (one pass over the bytes instead of two). Text is
+   * unmasked here (its UTF-8 is checked as it arrives), and so is everything of a compressed message.
+   * Default false.
+   */
+  leaveBinaryMasked?: boolean;
 }
 
 export const DEFAULT_MAX_PAYLOAD = 64 * 1024 * 1024;

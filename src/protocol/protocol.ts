@@ -214,6 +214,9 @@ export class Protocol implements FrameParserHandler {
       }
       this.#messageLength = length;
     }
+    // Binary, uncompressed: nothing here reads the payload, so the handler may unmask it as it copies.
+    parser.leaveMasked =
+      this.#limits.leaveBinaryMasked && this.#messageOpcode === Opcode.binary && !this.#messageCompressed;
     if (opcode !== Opcode.continuation) {
       this.#handler.onMessageStart(opcode === Opcode.text ? 'text' : 'binary');
     }
@@ -273,8 +276,10 @@ export class Protocol implements FrameParserHandler {
       }
     }
     if (end) this.#messageOpcode = NONE;
-    if (end || payload.length > 0)
-      this.#handler.onMessageData(payload, end, frameEnd || this.#messageCompressed ? 0 : parser.payloadLeft);
+    if (end || payload.length > 0) {
+      const frameLeft = frameEnd || this.#messageCompressed ? 0 : parser.payloadLeft;
+      this.#handler.onMessageData(payload, end, frameLeft, parser.payloadKey);
+    }
   }
 
   /** @internal */

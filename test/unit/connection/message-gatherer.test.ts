@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CHUNK_OVERHEAD, MessageGatherer } from '../../../src/connection/message-gatherer.js';
+import { maskKeyBytes, rotateMaskKey } from '../../../src/protocol/mask.js';
 
 const KiB = 1024;
 
@@ -130,5 +131,166 @@ describe('MessageGatherer', () => {
     }
     assert.equal(gatherer.bytes, bytes);
     assert.equal(gatherer.finish(Buffer.alloc(0)).length, bytes);
+  });
+
+  describe('chunks still masked (ProtocolOptions.leaveBinaryMasked)', () => {
+    /** The plain message: byte k is a function of k that repeats only every 251 bytes. */
+    function plain(length: number, seed = 0): Buffer {
+      const bytes = Buffer.alloc(length);
+      for (let index = 0; index < length; index++) bytes[index] = (index * 7 + seed) % 251;
+      return bytes;
+    }
+
+    /** Reference XOR, byte by byte: `bytes` masked with `key` from its byte `phase` on. */
+    function masked(bytes: Buffer, key: number, phase: number): Buffer {
+      const keyBytes = Uint8Array.from(maskKeyBytes(key));
+      const out = Buffer.alloc(bytes.length);
+      for (let index = 0; index < bytes.length; index++)
+        out[index] = bytes[index]! ^ keyBytes[(index + phase) % 4]!;
+      return out;
+    }
+
+    /**
+     * `bytes` masked with `key` from frame offset `phase`, as a read of its own whose payload starts at
+     * byte offset `at` (so a chunk of 4 KiB or more is kept as a view), with the key as it applies
+     * from the chunk's first byte (what the parser reports).
+     */
+    function read(bytes: Buffer, key: number, phase: number, at: number): [Buffer, number] {
+      const chunk = Buffer.alloc(at + bytes.length).subarray(at);
+      masked(bytes, key, phase).copy(chunk);
+      return [chunk, rotateMaskKey(key, phase)];
+    }
+
+    const KEY = 0x37fa213d;
+
+    test('one frame cut at every offset modulo 8, its reads at every alignment, joins to the plain bytes', () => {
+      const message = plain(3 * 8 * KiB + 13);
+      for (let firstCut = 1; firstCut <= 9; firstCut++) {
+        for (const bigFirst of [false, true]) {
+          for (let at = 0; at < 8; at++) {
+            const gatherer = new MessageGatherer();
+            const cuts = [bigFirst ? 4 * KiB + firstCut : firstCut];
+            while (cuts[cuts.length - 1]! + 8 * KiB < message.length)
+              cuts.push(cuts[cuts.length - 1]! + 8 * KiB);
+            let start = 0;
+            for (const [index, end] of cuts.entries()) {
+              // Reads after the first keep one alignment, or wander (a partial read of odd length).
+              const [chunk, key] = read(
+                message.subarray(start, end),
+                KEY,
+                start,
+                index === 0 ? at : (at * index) & 7,
+              );
+              gatherer.add(chunk, message.length - end, key);
+              start = end;
+            }
+            const [last, lastKey] = read(message.subarray(start), KEY, start, 0);
+            const joined = gatherer.finish(last, lastKey);
+            assert.ok(joined.equals(message), `first cut ${cuts[0]}, alignment ${at}`);
+            assert.ok(gatherer.empty);
+          }
+        }
+      }
+    });
+
+    test('fragments with their own keys, cut into views and small copies, keep their phase', () => {
+      const frames = [5000, 3, 9000, 1, 4100, 130];
+      const keys = [0x01020304, 0xdeadbeef, 0x80000001, 0x7f7f7f7f, 0xfffefdfc, 0x37fa213d];
+      const message = plain(
+        frames.reduce((sum, length) => sum + length, 0),
+        5,
+      );
+      for (let cut = 1; cut <= 8; cut++) {
+        for (const taken of [false, true]) {
+          const gatherer = new MessageGatherer();
+          const chunks: [Buffer, number][] = [];
+          let start = 0;
+          for (const [index, length] of frames.entries()) {
+            const payload = message.subarray(start, start + length);
+            // Each frame: a small first piece (copied), then the rest (a view when 4 KiB or more).
+            const first = Math.min(cut, length);
+            chunks.push(read(payload.subarray(0, first), keys[index]!, 0, (cut + index) & 7));
+            if (first < length)
+              chunks.push(read(payload.subarray(first), keys[index]!, first, (cut * index) & 7));
+            start += length;
+          }
+          const [last, lastKey] = chunks.pop()!;
+          for (const [chunk, key] of chunks) gatherer.add(chunk, 0, key);
+          let joined: Buffer;
+          if (taken) {
+            // A streaming reader takes over: what it gets is plain, then the rest arrives as it is sent.
+            const parts = gatherer.take();
+            const rest = Buffer.from(last);
+            const keyBytes = maskKeyBytes(lastKey);
+            for (let index = 0; index < rest.length; index++)
+              rest[index] = rest[index]! ^ keyBytes[index % 4]!;
+            joined = Buffer.concat([...parts, rest]);
+          } else {
+            joined = gatherer.finish(last, lastKey);
+          }
+          assert.ok(joined.equals(message), `first pieces of ${cut} bytes, ${taken ? 'taken' : 'finished'}`);
+        }
+      }
+    });
+
+    test('a masked last chunk that fits the one open buffer is unmasked into it: one copy', () => {
+      const message = plain(10 * KiB, 9);
+      const gatherer = new MessageGatherer();
+      const [first, firstKey] = read(message.subarray(0, 3 * KiB), KEY, 0, 0);
+      // A slice of a bigger read: copied into a buffer sized for the frame.
+      const inBigRead = Buffer.alloc(64 * KiB).subarray(5, 5 + first.length);
+      first.copy(inBigRead);
+      gatherer.add(inBigRead, 7 * KiB, firstKey);
+      const [last, lastKey] = read(message.subarray(3 * KiB), KEY, 3 * KiB, 3);
+      const joined = gatherer.finish(last, lastKey);
+      assert.ok(joined.equals(message));
+      assert.equal(joined.buffer.byteLength, 10 * KiB, 'the buffer opened for the frame is the message');
+    });
+
+    test('a masked chunk copied across two buffers keeps its phase in the second', () => {
+      for (let used = 1; used <= 8; used++) {
+        const message = plain(used + 1000, 4);
+        const gatherer = new MessageGatherer();
+        // `used` bytes open a 256-byte buffer; the next chunk fills it and spills into a new one.
+        gatherer.add(sliceOfRead(used), 0, 0);
+        message.subarray(0, used).set(sliceOfRead(used));
+        const [chunk, key] = read(message.subarray(used, used + 999), KEY, 1, 0);
+        const inBigRead = Buffer.alloc(8 * KiB).subarray(3, 3 + chunk.length);
+        chunk.copy(inBigRead);
+        gatherer.add(inBigRead, 0, key);
+        const [last, lastKey] = read(message.subarray(used + 999), KEY, 1000, 0);
+        assert.ok(gatherer.finish(last, lastKey).equals(message), `${used} bytes before`);
+      }
+    });
+
+    test('a message that is one masked view is unmasked in place, not copied', () => {
+      const message = plain(6 * KiB, 2);
+      const gatherer = new MessageGatherer();
+      const [chunk, key] = read(message, KEY, 2, 1);
+      gatherer.add(chunk, 0, key);
+      const joined = gatherer.finish(Buffer.alloc(0), 0);
+      assert.equal(joined.buffer, chunk.buffer, 'the same memory');
+      assert.ok(joined.equals(message));
+    });
+
+    test('the join starts at the alignment its masked views share with their places in it', () => {
+      const message = plain(4 * 8 * KiB);
+      for (let at = 0; at < 8; at++) {
+        const gatherer = new MessageGatherer();
+        for (let start = 0; start < message.length - 8 * KiB; start += 8 * KiB) {
+          const [chunk, key] = read(message.subarray(start, start + 8 * KiB), KEY, start, at);
+          gatherer.add(chunk, 0, key);
+        }
+        const [last, lastKey] = read(
+          message.subarray(message.length - 8 * KiB),
+          KEY,
+          message.length - 8 * KiB,
+          at,
+        );
+        const joined = gatherer.finish(last, lastKey);
+        assert.ok(joined.equals(message));
+        assert.equal(joined.byteOffset & 7, at, 'every view copies word by word into its place');
+      }
+    });
   });
 });
