@@ -177,9 +177,8 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
 
   /**
    * A chunk of the message being received; `frameLeft` is how many payload bytes of its frame are still
-   * to come when the protocol knows it (an uncompressed message), else 0. `maskKey`: non-zero when the
-   * chunk is still masked (ProtocolOptions.leaveBinaryMasked); it is unmasked before anyone sees it,
-   * while it is copied when it is gathered.
+   * to come when the protocol knows it (an uncompressed message), else 0. A non-zero `maskKey`: the
+   * chunk is still masked (leaveBinaryMasked); unmasked as it is gathered, else in place.
    */
   messageData(chunk: Buffer, end: boolean, frameLeft = 0, maskKey = 0): void {
     switch (this.#mode) {
