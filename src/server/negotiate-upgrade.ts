@@ -61,7 +61,9 @@ export async function negotiateUpgrade(
       if (isThenable(allowed)) allowed = await allowed;
       if (!allowed) throw new HandshakeError('origin not allowed', 403);
     }
-    const refusal = await runAuthorize(options, request, report);
+    // Without the hook, no promise to await (a microtask per upgrade).
+    const refusal =
+      options.authorize === undefined ? undefined : await runAuthorize(options, request, report);
     if (refusal !== undefined) return refuse(refusal.error, refusal.body);
     let protocol = chooseSubprotocol(options.subprotocols, valid.protocols, request);
     if (typeof protocol !== 'string') protocol = await protocol;
