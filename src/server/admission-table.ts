@@ -11,6 +11,13 @@ import { nodeClock } from '../node/clock.js';
  */
 export type HandshakePhase = 'silent' | 'tls' | 'head' | 'negotiating';
 
+/**
+ * Passed to `admit` instead of an address: look the holder's address up (`addressOf`) only once the
+ * table holds enough entries for the per-address cap or eviction to depend on it. Below that no
+ * address can be at its cap, so a quiet server never looks one up (a getpeername call per accept).
+ */
+export const LOOK_UP_ADDRESS: unique symbol = Symbol('look up the address when needed');
+
 /** Why a newcomer was not admitted. */
 export type AdmissionRefusal = 'table-full' | 'address-full';
 
@@ -33,12 +40,17 @@ export interface AdmissionEvents<T> {
   evicted(holder: T, phase: HandshakePhase): void;
   /** Whether a peer in its TLS handshake has sent a byte yet (only the socket under TLS knows). */
   heard(holder: T): boolean;
+  /** The remote address of a holder admitted with LOOK_UP_ADDRESS (undefined: none, not capped). */
+  addressOf?(holder: T): string | undefined;
 }
 
 /** One pending handshake: a slot in the table. */
 export class PendingEntry<T> {
   readonly holder: T;
-  readonly address: string | undefined;
+  /** Undefined: no address (not capped), or not looked up yet (`unresolved`). */
+  address: string | undefined;
+  /** Admitted with LOOK_UP_ADDRESS and not looked up yet: counted under no address. */
+  unresolved = false;
   phase: HandshakePhase;
   /** Clock time of admission. */
   readonly since: number;
@@ -109,11 +121,19 @@ export class AdmissionTable<T> {
     negotiating: new Set(),
   };
   readonly #perAddress = new Map<string, number>();
+  /** Entries admitted with LOOK_UP_ADDRESS whose address was not looked up yet. */
+  #unresolved = 0;
+  /**
+   * From this many entries on, addresses matter: a newcomer may meet its address's cap
+   * (maxPerAddress), or the table is full and eviction picks an entry of another address.
+   */
+  readonly #addressesFrom: number;
 
   constructor(limits: AdmissionLimits, events: AdmissionEvents<T>, clock: Clock = nodeClock) {
     this.#limits = limits;
     this.#events = events;
     this.#clock = clock;
+    this.#addressesFrom = Math.min(limits.maxPerAddress, limits.maxPending);
   }
 
   /** Entries holding a slot now. */
@@ -134,11 +154,19 @@ export class AdmissionTable<T> {
    */
   admit(
     holder: T,
-    address: string | undefined,
+    addressOrLookUp: string | undefined | typeof LOOK_UP_ADDRESS,
     phase: HandshakePhase,
     timeLeft = this.#limits.timeout,
   ): PendingEntry<T> | AdmissionRefusal {
     const limits = this.#limits;
+    const addressesMatter = this.size >= this.#addressesFrom;
+    // Every entry's address counts now, also those admitted while the table was small.
+    if (addressesMatter) this.#lookUpAll();
+    let address: string | undefined;
+    let unresolved = false;
+    if (addressOrLookUp !== LOOK_UP_ADDRESS) address = addressOrLookUp;
+    else if (addressesMatter) address = this.#events.addressOf?.(holder);
+    else unresolved = true;
     if (address !== undefined && this.countOf(address) >= limits.maxPerAddress) return 'address-full';
     if (this.size >= limits.maxPending) {
       const victim = this.#victimFor(address);
@@ -148,6 +176,10 @@ export class AdmissionTable<T> {
     }
     const now = this.#clock.now();
     const entry = new PendingEntry(holder, address, phase, now, now + timeLeft);
+    if (unresolved) {
+      entry.unresolved = true;
+      this.#unresolved++;
+    }
     let delay = timeLeft;
     if ((phase === 'silent' || phase === 'tls') && limits.firstByteTimeout < timeLeft) {
       entry.firstByteDeadline = now + limits.firstByteTimeout;
@@ -199,11 +231,31 @@ export class AdmissionTable<T> {
     return firstOfAnother(phases.head, address) ?? silent ?? tls;
   }
 
+  /** Looks up the address of every entry admitted with LOOK_UP_ADDRESS and not looked up yet. */
+  #lookUpAll(): void {
+    if (this.#unresolved === 0) return;
+    for (const entries of Object.values(this.#byPhase)) {
+      for (const entry of entries) {
+        if (!entry.unresolved) continue;
+        entry.unresolved = false;
+        const address = this.#events.addressOf?.(entry.holder);
+        entry.address = address;
+        if (address !== undefined) this.#perAddress.set(address, this.countOf(address) + 1);
+      }
+    }
+    this.#unresolved = 0;
+  }
+
   #remove(entry: PendingEntry<T>): void {
     this.#byPhase[entry.phase].delete(entry);
     entry.gone = true;
     this.#clock.clearTimeout(entry.timer);
     entry.timer = undefined;
+    if (entry.unresolved) {
+      entry.unresolved = false;
+      this.#unresolved--;
+      return;
+    }
     const address = entry.address;
     if (address === undefined) return;
     const left = this.countOf(address) - 1;

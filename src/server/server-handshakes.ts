@@ -10,7 +10,7 @@ import { deliverError } from '../callback-errors.js';
 import type { Connection } from '../connection/connection.js';
 import { HandshakeError } from '../errors.js';
 import { nodeSha1 } from '../node/crypto.js';
-import { AdmissionTable, type HandshakePhase } from './admission-table.js';
+import { AdmissionTable, type HandshakePhase, LOOK_UP_ADDRESS } from './admission-table.js';
 import { ConnectionAdmission } from './connection-admission.js';
 import {
   answerStatus,
@@ -51,6 +51,7 @@ export class ServerHandshakes {
       expired: (pending, phase, firstByte) => this.#expired(pending, phase, firstByte),
       evicted: (pending, phase) => this.#evicted(pending, phase),
       heard: (pending) => (pending.socket as Socket).bytesRead > 0,
+      addressOf: (pending) => (pending.socket as Socket).remoteAddress,
     });
     this.#busy = busyAnswers(settings.retryAfter);
     this.#connectionAdmission = new ConnectionAdmission(settings, stats, connections, this.#busy);
@@ -115,7 +116,7 @@ export class ServerHandshakes {
       return undefined;
     }
     const pending = this.#newPending(socket);
-    const entry = this.#table.admit(pending, socket.remoteAddress, 'silent');
+    const entry = this.#table.admit(pending, LOOK_UP_ADDRESS, 'silent');
     if (typeof entry === 'string') {
       this.#turnAway(socket, entry === 'address-full' ? this.#busy.address : this.#busy.handshakes, entry);
       return undefined;
@@ -302,7 +303,7 @@ export class ServerHandshakes {
   #admitTls(socket: Socket): PendingHandshake | undefined {
     if (!this.accepting) return undefined;
     const pending = this.#newPending(socket);
-    const entry = this.#table.admit(pending, socket.remoteAddress, 'tls');
+    const entry = this.#table.admit(pending, LOOK_UP_ADDRESS, 'tls');
     if (typeof entry === 'string') {
       this.#countRefusal(entry);
       return undefined;

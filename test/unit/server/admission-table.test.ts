@@ -7,6 +7,7 @@ import {
   type AdmissionLimits,
   AdmissionTable,
   type HandshakePhase,
+  LOOK_UP_ADDRESS,
   NEWCOMER_GRACE,
   type PendingEntry,
 } from '../../../src/server/admission-table.js';
@@ -240,5 +241,91 @@ describe('AdmissionTable: deadlines', () => {
     clock.advance(60_000);
     assert.deepEqual(happened, { expired: [], evicted: [] });
     assert.equal(clock.pending, 0);
+  });
+});
+
+describe('AdmissionTable: addresses looked up only when they matter (LOOK_UP_ADDRESS)', () => {
+  function lazySetUp(limits: Partial<AdmissionLimits>, addresses: Record<string, string | undefined>) {
+    const clock = new FakeClock();
+    const lookedUp: string[] = [];
+    const evicted: string[] = [];
+    const table = new AdmissionTable<string>(
+      { maxPending: 4, maxPerAddress: 3, timeout: 10_000, firstByteTimeout: 3_000, ...limits },
+      {
+        expired: () => {},
+        evicted: (name) => evicted.push(name),
+        heard: () => false,
+        addressOf: (name) => {
+          lookedUp.push(name);
+          return addresses[name];
+        },
+      },
+      clock,
+    );
+    return { clock, table, lookedUp, evicted };
+  }
+
+  test('below the cap no address is looked up; at it every entry is, and the cap holds as with known addresses', () => {
+    const addresses = { a1: '10.0.0.1', a2: '10.0.0.1', a3: '10.0.0.1', a4: '10.0.0.1', b1: '10.0.0.2' };
+    const { table, lookedUp } = lazySetUp({ maxPending: 10, maxPerAddress: 3 }, addresses);
+    entryOf(table.admit('a1', LOOK_UP_ADDRESS, 'silent'));
+    entryOf(table.admit('a2', LOOK_UP_ADDRESS, 'silent'));
+    entryOf(table.admit('a3', LOOK_UP_ADDRESS, 'silent'));
+    assert.deepEqual(lookedUp, [], 'three entries cannot reach a cap of three');
+    assert.equal(table.admit('a4', LOOK_UP_ADDRESS, 'silent'), 'address-full');
+    assert.deepEqual(lookedUp.sort(), ['a1', 'a2', 'a3', 'a4']);
+    assert.equal(table.countOf('10.0.0.1'), 3);
+    entryOf(table.admit('b1', LOOK_UP_ADDRESS, 'silent'));
+    assert.equal(table.countOf('10.0.0.2'), 1);
+    assert.equal(table.size, 4);
+  });
+
+  test('entries that leave before their address was looked up free their slot and no count', () => {
+    const addresses = { a1: '10.0.0.1', a2: '10.0.0.1', a3: '10.0.0.1', a4: '10.0.0.1', a5: '10.0.0.1' };
+    const { table, lookedUp } = lazySetUp({ maxPending: 10, maxPerAddress: 3 }, addresses);
+    const first = entryOf(table.admit('a1', LOOK_UP_ADDRESS, 'silent'));
+    const second = entryOf(table.admit('a2', LOOK_UP_ADDRESS, 'silent'));
+    table.leave(first);
+    table.leave(second);
+    assert.equal(table.size, 0);
+    assert.equal(table.countOf('10.0.0.1'), 0);
+    entryOf(table.admit('a3', LOOK_UP_ADDRESS, 'silent'));
+    entryOf(table.admit('a4', LOOK_UP_ADDRESS, 'silent'));
+    entryOf(table.admit('a5', LOOK_UP_ADDRESS, 'silent'));
+    assert.deepEqual(lookedUp, []);
+    // A known address meets the three looked up now.
+    assert.equal(table.admit('known', '10.0.0.1', 'silent'), 'address-full');
+    assert.equal(table.countOf('10.0.0.1'), 3);
+    // Looked-up entries leave with their count.
+    table.clear();
+    assert.equal(table.countOf('10.0.0.1'), 0);
+    assert.equal(table.size, 0);
+  });
+
+  test('a full table evicts by looked-up address: another address makes way, the same one never does', () => {
+    const addresses = {
+      b1: '10.0.0.2',
+      b2: '10.0.0.2',
+      b3: '10.0.0.2',
+      b4: '10.0.0.2',
+      b5: '10.0.0.2',
+      c1: '10.0.0.3',
+    };
+    const { clock, table, evicted } = lazySetUp({ maxPending: 4, maxPerAddress: 100 }, addresses);
+    for (const name of ['b1', 'b2', 'b3', 'b4']) entryOf(table.admit(name, LOOK_UP_ADDRESS, 'silent'));
+    clock.advance(NEWCOMER_GRACE + 1);
+    assert.equal(table.admit('b5', LOOK_UP_ADDRESS, 'silent'), 'table-full');
+    entryOf(table.admit('c1', LOOK_UP_ADDRESS, 'silent'));
+    assert.deepEqual(evicted, ['b1']);
+    assert.equal(table.countOf('10.0.0.2'), 3);
+    assert.equal(table.countOf('10.0.0.3'), 1);
+  });
+
+  test('a holder without an address (its socket already gone) is admitted uncapped', () => {
+    const { table } = lazySetUp({ maxPending: 10, maxPerAddress: 1 }, { a1: '10.0.0.1', gone: undefined });
+    entryOf(table.admit('a1', LOOK_UP_ADDRESS, 'silent'));
+    entryOf(table.admit('gone', LOOK_UP_ADDRESS, 'silent'));
+    assert.equal(table.countOf('10.0.0.1'), 1);
+    assert.equal(table.size, 2);
   });
 });
