@@ -100,8 +100,21 @@ export class PerMessageDeflate implements PerMessageExtension {
    * appends the 4 octets only once, at the message's end.
    */
   compress(data: Buffer, end: boolean): Buffer {
+    return this.deflate(data, end, false);
+  }
+
+  /**
+   * `compress(data, true)` returning a view of the shared zlib scratch instead of a copy: valid only
+   * until the next compression or decompression of any connection (the frame writer copies it at once).
+   */
+  compressTransient(data: Buffer): Buffer {
+    return this.deflate(data, true, true);
+  }
+
+  private deflate(data: Buffer, end: boolean, transient: boolean): Buffer {
     const context = this.contextFor(this.outgoing, 'deflate');
-    const output = context.process(data, NO_LIMIT) as Buffer;
+    context.write(data, NO_LIMIT);
+    const output = transient ? context.takeOutputView() : context.takeOutput();
     if (end) this.messageDone(this.outgoing);
     if (!end) return output;
     const length = output.length;
@@ -116,29 +129,30 @@ export class PerMessageDeflate implements PerMessageExtension {
   /**
    * Inflates one chunk of a compressed message; on `end` the 00 00 ff ff of 7.2.2 goes in after it.
    * Throws MessageTooBigError (1009) once the output would pass `limit`, having produced at most one
-   * 64 KiB step beyond it, and CorruptDataError (1002) on corrupt data. This layer does not know the
-   * message's type: the protocol core turns the error into 1007 for a text message (RFC 7692 leaves the
-   * code open; 1007 is data not consistent with the message's type, RFC 6455 7.4.1).
+   * step (one window, at least 4 KiB) beyond it, and CorruptDataError (1002) on corrupt data. This
+   * layer does not know the message's type: the protocol core turns the error into 1007 for a text
+   * message (RFC 7692 leaves the code open; 1007 is data not consistent with the message's type,
+   * RFC 6455 7.4.1). The returned Buffer is the caller's own (exact size, not shared).
    */
   decompress(chunk: Buffer, end: boolean, limit: number): Buffer {
     const direction = this.incoming;
     const context = this.contextFor(direction, 'inflate');
-    let output: Buffer | undefined = EMPTY;
+    let fits = true;
     try {
       // After a block with BFINAL set (7.2.3.4) the stream is over: zlib leaves what follows unread,
       // as the RFC's own example needs (its trailing 0x00 and our 00 00 ff ff come after the end).
-      if (chunk.length > 0 && !direction.streamEnded) output = context.process(chunk, limit);
+      if (chunk.length > 0 && !direction.streamEnded) fits = context.write(chunk, limit);
       if (context.unread > 0) direction.streamEnded = true;
-      if (output !== undefined && end && !direction.streamEnded) {
-        const tail = context.process(TRAILER, limit - output.length);
-        if (tail === undefined) output = undefined;
-        else if (tail.length > 0) output = output.length === 0 ? tail : Buffer.concat([output, tail]);
+      // The trailer's output (if any) joins the chunk's in the same scratch: one copy out, no join.
+      if (fits && end && !direction.streamEnded) {
+        fits = context.write(TRAILER, limit);
         if (context.unread > 0) direction.streamEnded = true;
       }
     } catch (error) {
       if (!(error instanceof ZlibDataError)) throw error;
       this.corrupt(direction, error.message, error);
     }
+    const output = fits ? context.takeOutput() : undefined;
     if (output === undefined) {
       this.drop(direction);
       throw new MessageTooBigError(`inflated data exceeds the ${limit} bytes left for this message`, limit);
@@ -212,5 +226,3 @@ export class PerMessageDeflate implements PerMessageExtension {
     throw new CorruptDataError(`permessage-deflate: corrupt compressed data (${reason})`, 1002, { cause });
   }
 }
-
-const EMPTY = Buffer.alloc(0);

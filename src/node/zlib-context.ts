@@ -48,13 +48,26 @@ export class ZlibDataError extends Error {
 
 const SYNC_FLUSH = zlib.constants.Z_SYNC_FLUSH;
 const MIN_CHUNK = zlib.constants.Z_MIN_CHUNK;
-// Output goes into a process-wide slab and leaves as views of it: no copy for the common message that
-// fits, and nothing held per connection. Safe to share because every call is synchronous.
-const SLAB_SIZE = 64 * 1024;
-// Below this much room, start a new slab rather than cut the output into slivers.
-const SLAB_MIN_ROOM = 2048;
-let slab = Buffer.allocUnsafe(SLAB_SIZE);
-let slabOffset = 0;
+// zlib writes into one process-wide scratch buffer; what it produced is copied out (see
+// outputBuffer), and a deflated message goes from the scratch straight into its frame (see
+// takeOutputView). Before, zlib wrote into a shared 64 KiB slab and its output left as views of it:
+// no copy, but the deflate benchmark's server held about 3.5 MiB more RSS under load, for a CPU cost
+// within noise (BENCHMARKS.md, "Deflate"). Safe to share because every call is synchronous: each
+// caller takes the output before anything else can run zlib.
+const SCRATCH_SIZE = 64 * 1024;
+const MIN_INFLATE_STEP = 4096;
+const OUTPUT_SLAB_SIZE = 16 * 1024;
+const OUTPUT_SLAB_MAX = 4096;
+let outputSlab = Buffer.allocUnsafeSlow(OUTPUT_SLAB_SIZE);
+let outputSlabUsed = 0;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+/** Bytes of output in `scratch` not taken yet. */
+let scratchUsed = 0;
+/** Full scratches copied out while one call's output was longer than the scratch, in order. */
+let spilled: Buffer[] | null = null;
+let spilledBytes = 0;
+/** The context whose output sits in the scratch, or null when it is empty. */
+let pendingOwner: ZlibContext | null = null;
 
 let checked: string | undefined;
 
@@ -96,15 +109,6 @@ function probe(): string {
   }
 }
 
-/** Room in the shared slab, starting a fresh one when little is left. */
-function slabRoom(): number {
-  if (SLAB_SIZE - slabOffset < SLAB_MIN_ROOM) {
-    slab = Buffer.allocUnsafe(SLAB_SIZE);
-    slabOffset = 0;
-  }
-  return SLAB_SIZE - slabOffset;
-}
-
 /** A raw deflate or inflate stream whose every call completes synchronously. */
 export class ZlibContext {
   readonly kind: ZlibContextKind;
@@ -113,6 +117,8 @@ export class ZlibContext {
   private readonly state: Uint32Array;
   private fault: ZlibDataError | undefined;
   private leftover = 0;
+  /** The most output one zlib call may produce (see the constructor). */
+  private readonly step: number;
 
   /**
    * @param windowBits 9..15 for deflate (callers map a negotiated 8 to 9), 8..15 for inflate.
@@ -121,6 +127,11 @@ export class ZlibContext {
   constructor(kind: ZlibContextKind, windowBits: number, level = 6, memLevel = 8) {
     assertSyncZlib();
     this.kind = kind;
+    // zlib's inflate lets a back-reference reach into the output of the same call as well as into the
+    // window, so one call over a whole message would accept distances far past the agreed window
+    // (RFC 7692 7.1.2). Calls producing at most one window (4 KiB at least, to keep calls few) make
+    // it refuse any distance past twice the window, whatever the message's size.
+    this.step = kind === 'inflate' ? Math.max(1 << windowBits, MIN_INFLATE_STEP) : SCRATCH_SIZE;
     // chunkSize is the stream's own output buffer, which this adapter never uses: the smallest zlib
     // allows (64) instead of the default 16 KiB saves that much per context (measured on Node 20).
     this.stream =
@@ -138,37 +149,56 @@ export class ZlibContext {
   }
 
   /**
-   * Runs `input` through with Z_SYNC_FLUSH and returns all the output (a view of the shared slab when
-   * it fits, else one joined buffer). Returns `undefined` as soon as the output passes `limit` bytes:
-   * output is produced in steps no larger than the slab, so a bomb costs at most `limit` plus one step.
-   * Throws ZlibDataError on corrupt input; the context is then unusable and must be closed.
+   * Runs `input` through with Z_SYNC_FLUSH and returns all the output, in a Buffer of its exact size
+   * that the caller owns. Returns `undefined` as soon as the output passes `limit` bytes: output is
+   * produced in steps of at most 64 KiB (inflate: one window, at least 4 KiB), so a bomb costs at most
+   * `limit` plus one step. Throws ZlibDataError on corrupt input; the context is then unusable and must be closed.
    */
   process(input: Buffer, limit: number): Buffer | undefined {
+    return this.write(input, limit) ? this.takeOutput() : undefined;
+  }
+
+  /**
+   * Runs `input` through with Z_SYNC_FLUSH, adding its output to what this context produced since the
+   * last `takeOutput()`: several inputs (a chunk, then RFC 7692's 00 00 ff ff) give one output without
+   * a join. Returns false, dropping the output, once the output since the last take passes `limit`.
+   * The output lives in a process-wide scratch: take it in the same synchronous call, before any other
+   * context writes (a write from another context drops output left untaken).
+   * Throws ZlibDataError on corrupt input (the output is dropped; close this context).
+   */
+  write(input: Buffer, limit: number): boolean {
+    if (pendingOwner !== this) {
+      // Output nobody took (its caller threw before taking it) is dropped, never mixed into ours.
+      if (pendingOwner !== null) dropOutput();
+      pendingOwner = this;
+    }
     const handle = this.handle;
     const state = this.state;
     let inOffset = 0;
     let inLength = input.length;
-    let produced = 0;
-    let first: Buffer | undefined;
-    let rest: Buffer[] | undefined;
     for (;;) {
-      let room = slabRoom();
+      if (scratchUsed === SCRATCH_SIZE) spill();
+      let room = SCRATCH_SIZE - scratchUsed;
+      if (room > this.step) room = this.step;
       // Never ask for more than one byte past the limit: that byte is how we learn it was passed.
-      if (room > limit - produced + 1) room = limit - produced + 1;
-      const outOffset = slabOffset;
-      handle.writeSync(SYNC_FLUSH, input, inOffset, inLength, slab, outOffset, room);
-      if (this.fault !== undefined) throw this.fault;
+      const allowed = limit - (spilledBytes + scratchUsed) + 1;
+      if (room > allowed) room = allowed;
+      try {
+        handle.writeSync(SYNC_FLUSH, input, inOffset, inLength, scratch, scratchUsed, room);
+      } catch (error) {
+        dropOutput();
+        throw error;
+      }
+      if (this.fault !== undefined) {
+        dropOutput();
+        throw this.fault;
+      }
       const availOut = state[0] as number;
       const availIn = state[1] as number;
-      const have = room - availOut;
-      if (have > 0) {
-        const piece = slab.subarray(outOffset, outOffset + have);
-        slabOffset += have;
-        produced += have;
-        if (produced > limit) return undefined;
-        if (first === undefined) first = piece;
-        else if (rest === undefined) rest = [first, piece];
-        else rest.push(piece);
+      scratchUsed += room - availOut;
+      if (spilledBytes + scratchUsed > limit) {
+        dropOutput();
+        return false;
       }
       inOffset += inLength - availIn;
       inLength = availIn;
@@ -176,11 +206,36 @@ export class ZlibContext {
       if (availOut !== 0) {
         // Input left over with room to spare: an inflate passed the end of the deflate stream.
         this.leftover = availIn;
-        break;
+        return true;
       }
     }
-    if (rest !== undefined) return Buffer.concat(rest, produced);
-    return first ?? EMPTY;
+  }
+
+  /**
+   * The output written since the last take as a view of the shared scratch, without a copy: it stays
+   * valid only until the next `write` of any context, so the caller must copy it (into a frame) before
+   * anything else runs zlib. Output longer than the scratch comes back as an owned Buffer.
+   */
+  takeOutputView(): Buffer {
+    if (pendingOwner !== this || spilled !== null) return this.takeOutput();
+    const view = scratch.subarray(0, scratchUsed);
+    dropOutput();
+    return view;
+  }
+
+  /** The output written since the last take, copied out at its exact size (empty when there is none). */
+  takeOutput(): Buffer {
+    if (pendingOwner !== this) return EMPTY;
+    let output: Buffer;
+    if (spilled === null) {
+      output = scratchUsed === 0 ? EMPTY : outputBuffer(scratchUsed);
+      scratch.copy(output, 0, 0, scratchUsed);
+    } else {
+      spilled.push(scratch.subarray(0, scratchUsed));
+      output = Buffer.concat(spilled, spilledBytes + scratchUsed);
+    }
+    dropOutput();
+    return output;
   }
 
   /**
@@ -199,8 +254,45 @@ export class ZlibContext {
 
   /** Frees the native memory now rather than at garbage collection. */
   close(): void {
+    if (pendingOwner === this) dropOutput();
     this.stream.close();
   }
+}
+
+/**
+ * A Buffer of `size` bytes for output copied out of the scratch. Small outputs are cut from a private
+ * 16 KiB slab (one allocation per several messages, as Node's own pool does), larger ones get memory
+ * of their own. Private, not Node's pool: a long-lived Buffer of someone else's cut from the same
+ * pool block would keep our messages' bytes alive with it (idle-deflate measured 2.6 KiB more per
+ * connection that way). A message kept by the application keeps at most its 16 KiB slab alive.
+ */
+function outputBuffer(size: number): Buffer {
+  if (size > OUTPUT_SLAB_MAX) return Buffer.allocUnsafeSlow(size);
+  if (outputSlabUsed + size > OUTPUT_SLAB_SIZE) {
+    outputSlab = Buffer.allocUnsafeSlow(OUTPUT_SLAB_SIZE);
+    outputSlabUsed = 0;
+  }
+  const output = outputSlab.subarray(outputSlabUsed, outputSlabUsed + size);
+  // 8-byte aligned, like Node's pool: word-wise readers (UTF-8 validation, masking) stay aligned.
+  outputSlabUsed = (outputSlabUsed + size + 7) & ~7;
+  return output;
+}
+
+/** The scratch is full and its owner's output goes on: keep a copy of it and start over. */
+function spill(): void {
+  const copy = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+  scratch.copy(copy);
+  if (spilled === null) spilled = [copy];
+  else spilled.push(copy);
+  spilledBytes += SCRATCH_SIZE;
+  scratchUsed = 0;
+}
+
+function dropOutput(): void {
+  scratchUsed = 0;
+  spilled = null;
+  spilledBytes = 0;
+  pendingOwner = null;
 }
 
 const EMPTY = Buffer.alloc(0);

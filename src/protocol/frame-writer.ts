@@ -1,6 +1,6 @@
 import { WebSocketError } from '../errors.js';
 import type { PerMessageExtension } from './extensions/extension.js';
-import { serializeFrame } from './frame-serializer.js';
+import { COMBINE_THRESHOLD, serializeFrame } from './frame-serializer.js';
 import type { MaskFunction } from './mask.js';
 import { type MaskSource, PooledMaskSource } from './mask-source.js';
 import { Opcode } from './opcodes.js';
@@ -60,8 +60,15 @@ export class FrameWriter {
       // Section 5.4: fragments of different messages MUST NOT be interleaved.
       throw new WebSocketError('ERR_INVALID_ARGUMENT', 'a fragmented message is being sent');
     }
-    if (compress && this.#extension !== null) {
-      return this.#frameData(opcode, this.#extension.compress(data, true), true, true, out);
+    const extension = this.#extension;
+    if (compress && extension !== null) {
+      if (extension.compressTransient === undefined)
+        return this.#frameData(opcode, extension.compress(data, true), true, true, out);
+      let payload = extension.compressTransient(data);
+      // The extension will reuse that memory: a frame that would reference the payload instead of
+      // copying it behind its header (unmasked, over COMBINE_THRESHOLD) gets a copy of its own.
+      if (this.#isServer && payload.length > COMBINE_THRESHOLD) payload = Buffer.from(payload);
+      return this.#frameData(opcode, payload, true, true, out);
     }
     return this.#frameData(opcode, data, true, false, out);
   }

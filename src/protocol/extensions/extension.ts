@@ -16,6 +16,12 @@ export interface PerMessageExtension {
   decompress(chunk: Buffer, end: boolean, limit: number): Buffer;
   /** Deflate one whole message (end = true) or one fragment of a streamed message. */
   compress(data: Buffer, end: boolean): Buffer;
+  /**
+   * Optional: deflate one whole message into memory the extension reuses. The result stays valid only
+   * until the extension (of any connection) runs again, so the caller copies it before anything else
+   * happens; the core does so when it frames the message.
+   */
+  compressTransient?(data: Buffer): Buffer;
   /** Release native resources (zlib streams). */
   dispose(): void;
 }

@@ -11,6 +11,7 @@ import {
 import { DEFAULT_DEFLATE_THRESHOLD, PerMessageDeflate } from '../../../src/node/deflate.js';
 import { drainContextPool, pooledContextCount } from '../../../src/node/zlib-context-pool.js';
 import type { DeflateParameters } from '../../../src/protocol/extensions/permessage-deflate.js';
+import { deflateClient, deflateServer } from '../../helpers/deflate-endpoints.js';
 
 const TAKEOVER: DeflateParameters = {
   serverNoContextTakeover: false,
@@ -316,4 +317,48 @@ describe('PerMessageDeflate: options', () => {
     server.dispose();
     assert.equal(pooledContextCount(), 0);
   });
+});
+
+describe('PerMessageDeflate: compressed frames built from reused memory', () => {
+  test('compressTransient lends memory that the next compression reuses', () => {
+    const { server, client } = pair(NO_TAKEOVER);
+    const message = jsonLike(40);
+    const lent = server.compressTransient(message);
+    const kept = Buffer.from(lent);
+    assert.deepEqual(client.decompress(kept, true, BIG), message);
+    server.compressTransient(Buffer.from('x'.repeat(5000)));
+    assert.notDeepEqual(lent, kept);
+    // compress() gives a Buffer of the caller's own, equal to what was lent.
+    const owned = server.compress(message, true);
+    assert.deepEqual(owned, kept);
+    server.compressTransient(jsonLike(40, 7));
+    assert.deepEqual(owned, kept);
+    server.dispose();
+    client.dispose();
+  });
+
+  for (const role of ['server', 'client'] as const) {
+    test(`a ${role}'s frames keep their bytes after later compressions (small and large payloads)`, () => {
+      const sender = role === 'server' ? deflateServer(NO_TAKEOVER) : deflateClient(NO_TAKEOVER);
+      const receiver = role === 'server' ? deflateClient(NO_TAKEOVER) : deflateServer(NO_TAKEOVER);
+      // Compressed sizes on both sides of the 2 KiB line where a frame stops copying its payload.
+      const messages = [jsonLike(60), randomBytes(3000), jsonLike(40, 5), randomBytes(1500), jsonLike(2000)];
+      const wire: Buffer[] = [];
+      for (const message of messages) {
+        const out: Buffer[] = [];
+        sender.protocol.frameMessage('binary', message, out, true);
+        wire.push(...out);
+      }
+      // Compress more before the frames are read (as a socket would, later): they must not change.
+      const later: Buffer[] = [];
+      for (let i = 0; i < 3; i++) sender.protocol.frameMessage('binary', randomBytes(4000), later, true);
+      receiver.protocol.receive(Buffer.concat(wire));
+      const received = receiver.handler.messages().map((message) => message.data);
+      assert.equal(received.length, messages.length);
+      for (let i = 0; i < messages.length; i++)
+        assert.ok((received[i] as Buffer).equals(messages[i] as Buffer));
+      sender.extension.dispose();
+      receiver.extension.dispose();
+    });
+  }
 });
