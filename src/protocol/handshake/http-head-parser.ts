@@ -95,51 +95,73 @@ export class HttpHeadParser<K extends HttpHeadKind> {
     if (this.state === 'failed') throw this.error as HandshakeError;
     if (this.state === 'done')
       throw new WebSocketError('ERR_INVALID_ARGUMENT', 'the head was already parsed');
-    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const bytes =
+      chunk instanceof Buffer ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     // The scan only finds line ends and enforces limits; the finished head is validated in one pass.
+    // Its counters live in locals while it runs (stored back before returning): this loop runs once
+    // per byte of every request head.
+    const maxHeadSize = this.maxHeadSize;
+    const maxLineLength = this.maxLineLength;
+    let size = this.size;
+    let sawCR = this.sawCR;
+    let lineLength = this.lineLength;
+    let lineCount = this.lineCount;
     for (let i = 0; i < bytes.length; i++) {
       const byte = bytes[i] as number;
-      if (++this.size > this.maxHeadSize) {
-        this.fail(431, `HTTP head is larger than ${this.maxHeadSize} bytes`);
+      if (++size > maxHeadSize) {
+        this.fail(431, `HTTP head is larger than ${maxHeadSize} bytes`);
       }
-      if (this.sawCR) {
+      if (sawCR) {
         if (byte !== LF) this.fail(400, 'bare CR in HTTP head (RFC 9112 2.2)');
-        this.sawCR = false;
-        if (this.lineLength === 0) {
-          if (this.lineCount === 0 && this.kind === 'request') {
+        sawCR = false;
+        if (lineLength === 0) {
+          if (lineCount === 0 && this.kind === 'request') {
             // RFC 9112 2.2: a server SHOULD ignore at least one empty line before the request-line.
             continue;
           }
-          if (this.lineCount === 0) this.fail(400, 'empty status line');
+          if (lineCount === 0) this.fail(400, 'empty status line');
+          this.size = size;
+          this.sawCR = false;
+          this.lineCount = lineCount;
+          this.lineLength = 0;
           return this.finish(bytes, i + 1);
         }
-        this.lineCount++;
+        lineCount++;
         // The start line plus maxHeaderCount field lines.
-        if (this.lineCount > this.maxHeaderCount + 1) {
+        if (lineCount > this.maxHeaderCount + 1) {
           this.fail(431, `more than ${this.maxHeaderCount} header fields`);
         }
-        this.lineLength = 0;
+        lineLength = 0;
       } else if (byte === CR) {
-        this.sawCR = true;
+        sawCR = true;
       } else if (byte === LF) {
         this.fail(400, 'bare LF in HTTP head: lines must end with CRLF (RFC 9112 2.2)');
-      } else if (++this.lineLength > this.maxLineLength) {
-        if (this.lineCount === 0) {
-          this.fail(this.kind === 'request' ? 414 : 0, `start line longer than ${this.maxLineLength} bytes`);
+      } else if (++lineLength > maxLineLength) {
+        if (lineCount === 0) {
+          this.fail(this.kind === 'request' ? 414 : 0, `start line longer than ${maxLineLength} bytes`);
         }
-        this.fail(431, `header line longer than ${this.maxLineLength} bytes`);
+        this.fail(431, `header line longer than ${maxLineLength} bytes`);
       }
     }
+    this.size = size;
+    this.sawCR = sawCR;
+    this.lineLength = lineLength;
+    this.lineCount = lineCount;
     this.pending.push(Buffer.from(bytes));
     return null;
   }
 
   private finish(last: Buffer, end: number): ParsedHttpHead<HttpHeadOf<K>> {
-    this.pending.push(last.subarray(0, end));
-    const raw = this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
-    this.pending.length = 0;
+    let raw = last;
+    let rawEnd = end;
+    if (this.pending.length > 0) {
+      this.pending.push(last.subarray(0, end));
+      raw = Buffer.concat(this.pending);
+      rawEnd = raw.length;
+      this.pending.length = 0;
+    }
     // latin1 maps each byte to one code unit, so obs-text survives and nothing can fail to decode.
-    const text = raw.toString('latin1', 0, raw.length - 4);
+    const text = raw.toString('latin1', 0, rawEnd - 4);
     const lines = text.split('\r\n');
     // Drop leading empty lines (already allowed by the scan, request side only).
     let first = 0;

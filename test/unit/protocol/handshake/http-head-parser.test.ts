@@ -179,6 +179,45 @@ describe('HttpHeadParser: request heads', () => {
     rejects(`GET / HTTP/1.1\r\nA: ${'b'.repeat(50)}\r\n\r\n`, 431, 'request', { maxLineLength: 32 });
   });
 
+  test('line length, field count, CR state and size carry across chunks', () => {
+    const pushAll = (chunks: string[], options = {}) => {
+      const parser = new HttpHeadParser('request', options);
+      let result: ReturnType<typeof parser.push> = null;
+      for (const chunk of chunks) result = parser.push(Buffer.from(chunk, 'latin1'));
+      return { parser, result };
+    };
+    const status = (chunks: string[], options = {}) => {
+      try {
+        pushAll(chunks, options);
+      } catch (error) {
+        return (error as HandshakeError).status;
+      }
+      return 'parsed';
+    };
+    // A request line of 40 bytes in two chunks of 20 is over a 32-byte limit.
+    assert.equal(
+      status([`GET /${'a'.repeat(15)}`, `${'a'.repeat(11)} HTTP/1.1\r\n\r\n`], { maxLineLength: 32 }),
+      414,
+    );
+    // Four fields over two chunks against a limit of three.
+    assert.equal(
+      status(['GET / HTTP/1.1\r\nA: b\r\nA: b\r\n', 'A: b\r\nA: b\r\n\r\n'], { maxHeaderCount: 3 }),
+      431,
+    );
+    assert.equal(
+      status(['GET / HTTP/1.1\r\nA: b\r\nA: b\r\n', 'A: b\r\n\r\n'], { maxHeaderCount: 3 }),
+      'parsed',
+    );
+    // A CR at the end of one chunk and a non-LF at the start of the next is a bare CR.
+    assert.equal(status(['GET / HTTP/1.1\r', 'X: y\r\n\r\n']), 400);
+    // The size limit counts every chunk.
+    assert.equal(status(['GET / HTTP/1.1\r\n', 'A: bbbbbbbbbb\r\n', '\r\n'], { maxHeadSize: 30 }), 431);
+    const { parser, result } = pushAll(['GET / HTTP/1.1\r', '\nA: b\r\n\r', '\nrest']);
+    assert.equal(parser.bytesRead, 'GET / HTTP/1.1\r\nA: b\r\n\r\n'.length);
+    assert.equal(result?.head.headers.a, 'b');
+    assert.equal(result?.rest.toString(), 'rest');
+  });
+
   test('too many header fields -> 431', () => {
     rejects(`GET / HTTP/1.1\r\n${'A: b\r\n'.repeat(4)}\r\n`, 431, 'request', { maxHeaderCount: 3 });
     assert.ok(parseRequest(`GET / HTTP/1.1\r\n${'A: b\r\n'.repeat(3)}\r\n`, { maxHeaderCount: 3 }));
