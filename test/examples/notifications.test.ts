@@ -23,8 +23,9 @@ const A3 = 'Your order #1042 has shipped';
 const A4 = 'The 3 pm meeting moved to 4 pm';
 const B1 = 'Your invoice for May is ready';
 
-const SECRET = randomBytes(24).toString('base64url');
-const NOTIFY_KEY = randomBytes(12).toString('base64url');
+// Hex, not base64url: values starting with '-' would read as another option on the command line.
+const SECRET = randomBytes(24).toString('hex');
+const NOTIFY_KEY = randomBytes(12).toString('hex');
 
 /** A token as the README describes it, made here from the secret (not by the example's code). */
 function token(user: string, expires: number, secret = SECRET): string {
