@@ -95,7 +95,7 @@ export class ConnectionEngine
     this.extension = options.extension ?? null;
     if (settings.heartbeat !== null || settings.idleTimeout > 0)
       this.heartbeat = new Heartbeat(this, settings);
-    this.inbound = new Inbound(transport, settings, this.heartbeat, this);
+    this.inbound = new Inbound(this);
     settings.budget?.join(this);
     this.core = new Protocol(this, {
       role: options.role,

@@ -32,6 +32,10 @@ export const PAUSED_BY_USER = 4;
 export interface InboundHost {
   /** What listeners get as `this`. */
   readonly connection: Connection;
+  /** The connection's transport, settings and heartbeat, read through the host rather than kept twice. */
+  readonly transport: Transport;
+  readonly settings: ConnectionSettings;
+  readonly heartbeat: Heartbeat | null;
   /** 'open', 'closing' or 'closed'. */
   readonly readyState: string;
   /** False once the connection was terminated or failed by us: what still arrives is not delivered. */
@@ -81,22 +85,11 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
   #messageBytes = 0;
   /** The shared budget; null without one, or once the connection let go (release()). */
   #budget: BufferBudget | null;
-  readonly #transport: Transport;
-  readonly #settings: ConnectionSettings;
-  readonly #heartbeat: Heartbeat | null;
   readonly #host: InboundHost;
 
-  constructor(
-    transport: Transport,
-    settings: ConnectionSettings,
-    heartbeat: Heartbeat | null,
-    host: InboundHost,
-  ) {
-    this.#transport = transport;
-    this.#settings = settings;
-    this.#heartbeat = heartbeat;
+  constructor(host: InboundHost) {
     this.#host = host;
-    this.#budget = settings.budget;
+    this.#budget = host.settings.budget;
   }
 
   /** Bytes held for the message being received (gathered, or queued for its streaming reader). */
@@ -217,7 +210,7 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
           this.#stream = null;
           this.#mode = 'none';
           this.setPaused(PAUSED_BY_STREAM, false);
-          this.#heartbeat?.activity();
+          this.#host.heartbeat?.activity();
         } else {
           this.#settleStream(stream);
           const budget = this.#budget;
@@ -293,8 +286,8 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
     if (before === after) return;
     this.pausedBy = after;
     if (this.#host.readyState === 'closed') return;
-    if (before === 0) this.#transport.pause();
-    else if (after === 0) this.#transport.resume();
+    if (before === 0) this.#host.transport.pause();
+    else if (after === 0) this.#host.transport.resume();
   }
 
   /** The message being received stopped counting (handed over, dropped, or the connection ended). */
@@ -315,7 +308,7 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
 
   /** The message being received is past this connection's own bound while the budget is exceeded. */
   #overBudget(budget: BufferBudget): boolean {
-    return this.#messageBytes > this.#settings.maxBufferedBytes && budget.exceeded;
+    return this.#messageBytes > this.#host.settings.maxBufferedBytes && budget.exceeded;
   }
 
   /**
@@ -342,7 +335,7 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
   }
 
   #deliver(type: MessageType, data: Buffer): void {
-    this.#heartbeat?.activity();
+    this.#host.heartbeat?.activity();
     const raw = this.onRawMessage;
     const listener = this.onMessage;
     if (raw !== null || listener !== null) {
@@ -384,7 +377,7 @@ export class Inbound implements IncomingStreamHost, ListenerSlots {
   }
 
   get #in(): MessageInbox {
-    if (this.#inbox === null) this.#inbox = new MessageInbox(this.#settings);
+    if (this.#inbox === null) this.#inbox = new MessageInbox(this.#host.settings);
     return this.#inbox;
   }
 
