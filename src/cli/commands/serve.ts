@@ -11,10 +11,9 @@ import type { Command } from '../command.js';
 import { integerFlag, optionalStringFlag, type ParsedFlags, stringFlag, UsageError } from '../flags.js';
 import { packageRoot } from '../package-root.js';
 import { Logger, type LogLevel, logFormat, logServerEvents } from '../serve/log.js';
-import { type MetricsEndpoint, serveMetrics } from '../serve/metrics-endpoint.js';
-import { ClientModules } from './client-modules.js';
+import type { MetricsEndpoint } from '../serve/metrics-endpoint.js';
+import type { ClientModules } from './client-modules.js';
 import { serveFlags } from './serve-flags.js';
-import { serveHub } from './serve-hub.js';
 import { announceListening, onShutdownNotice, runWorkers } from './serve-workers.js';
 
 /** `fullduplex serve`: resolves the exit code once the server has shut down. */
@@ -81,7 +80,9 @@ async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
     return runWorkers(workers, shutdownTimeout);
   }
 
-  const hub = mode === 'hub' ? await serveHub(flags, logger) : undefined;
+  // The hub, its client modules and the metrics endpoint are loaded only when used: an echo or
+  // broadcast server does not carry their code (about 1 MiB of RSS at start).
+  const hub = mode === 'hub' ? await (await import('./serve-hub.js')).serveHub(flags, logger) : undefined;
   const stopLogging = logServerEvents(logger);
   const clientModules = mode === 'hub' ? await loadClientModules() : undefined;
   const server = new WebSocketServer({
@@ -127,6 +128,7 @@ async function serveUntilStopped(flags: ParsedFlags): Promise<number> {
   if (flags.page) lines.push(`open ${tls ? 'https' : 'http'}://${authority}/ in a browser`);
   let metrics: MetricsEndpoint | undefined;
   if (metricsPort !== undefined) {
+    const { serveMetrics } = await import('../serve/metrics-endpoint.js');
     metrics = await serveMetrics(server, metricsPort, stringFlag(flags, 'metrics-host'));
     lines.push(`metrics ${metrics.url}`);
   }
@@ -210,6 +212,7 @@ class Relay {
 /** The hub client's modules for /client/; a hub without them still serves, and says why. */
 async function loadClientModules(): Promise<ClientModules | undefined> {
   try {
+    const { ClientModules } = await import('./client-modules.js');
     return await ClientModules.load();
   } catch (error) {
     console.error(`fullduplex: not serving /client/: ${(error as Error).message}`);
