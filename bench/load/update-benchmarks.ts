@@ -20,6 +20,25 @@ interface ResultsFile {
   micro?: { result?: unknown };
 }
 
+/**
+ * Replaces what lies between `<!-- NAME:start -->` and `<!-- NAME:end -->` in BENCHMARKS.md with
+ * `body`. Returns what it did, for the caller to print.
+ */
+export function replaceMarkedSection(name: string, body: string): string {
+  const start = `<!-- ${name}:start -->`;
+  const end = `<!-- ${name}:end -->`;
+  const documentPath = `${repositoryRoot}BENCHMARKS.md`;
+  const document = readFileSync(documentPath, 'utf8');
+  const from = document.indexOf(start);
+  const to = document.indexOf(end);
+  if (from === -1 || to < from) return `BENCHMARKS.md has no ${start} ... ${end} section; left alone`;
+  writeFileSync(
+    documentPath,
+    `${document.slice(0, from)}${start}\n\n${body.trim()}\n\n${document.slice(to)}`,
+  );
+  return `updated the ${name} section of BENCHMARKS.md`;
+}
+
 /** Returns what it did, for the caller to print. */
 export function updateBenchmarksDocument(resultsPath: string = `${resultsDirectory}latest.json`): string {
   const results = JSON.parse(readFileSync(resultsPath, 'utf8')) as ResultsFile;

@@ -9,6 +9,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { resultsDirectory } from '../load/paths.js';
 import { canPin } from '../load/pinning.js';
+import { replaceMarkedSection } from '../load/update-benchmarks.js';
 import { type BroadcastResult, runBroadcastPhase } from './broadcast-scale.js';
 import { killTrackedOnExit } from './child-processes.js';
 import { type FleetOptions, GeneratorFleet } from './generator-fleet.js';
@@ -33,7 +34,8 @@ const usage = `usage: npm run bench:scale -- [options]   (node .build/bench/scal
   --rates-many a,b             publish rates (msg/s) over many topics (default 200,1000)
   --seconds S                  seconds per publish rate (default 10)
   --budget-minutes M           stop what is left after M minutes (default 30)
-  --smoke                      500 connections, 2 workers, 2 generators, short (the CI test)`;
+  --smoke                      500 connections, 2 workers, 2 generators, short (the CI test)
+  --update-docs                also write the tables into BENCHMARKS.md (between the bench:scale markers)`;
 
 const { values } = parseArgs({
   options: {
@@ -53,6 +55,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     'budget-minutes': { type: 'string', default: '30' },
     smoke: { type: 'boolean', default: false },
+    'update-docs': { type: 'boolean', default: false },
     json: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
@@ -282,8 +285,10 @@ async function main(): Promise<void> {
     }
   }
   save(results);
-  process.stdout.write(markdown(results));
+  const text = markdown(results);
+  process.stdout.write(text);
   log(`wrote ${outputPath} in ${results.durationSeconds.toFixed(0)} s`);
+  if (values['update-docs']) log(replaceMarkedSection('bench:scale', text));
   const idle = results.idle;
   const failed =
     (idle !== null &&
