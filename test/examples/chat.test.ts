@@ -110,7 +110,9 @@ describe('examples/chat on two processes sharing Redis', { skip: skipChromium ||
     await waitForMessage(bob.page, 'typed while offline');
     await waitForMessage(alice.page, 'typed while offline');
     await say(bob.page, 'welcome back');
+    // Each page shows a line once the hub has given it its offset: wait for both, not only alice's.
     await waitForMessage(alice.page, 'welcome back');
+    await waitForMessage(bob.page, 'welcome back');
 
     const seenByAlice = await shownMessages(alice.page);
     const seenByBob = await shownMessages(bob.page);
