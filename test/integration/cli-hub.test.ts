@@ -2,44 +2,28 @@
 // /topics/NAME, hub-protocol clients (ws with the fullduplex.hub.v1 subprotocol), recovery after a
 // reconnect, and bad input that must get a clear answer and cost nothing else.
 import assert from 'node:assert/strict';
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
+import { type HubProcess, startHubProcess } from '../helpers/hub-process.js';
 import { PYTHON, pythonWebsockets, skipUnless } from '../interop/harness/peer-availability.js';
 
-const bin = new URL('../../../bin/fullduplex.js', import.meta.url).pathname;
 const HUB = 'fullduplex.hub.v1';
 
-let child: ChildProcessWithoutNullStreams;
+let hub: HubProcess;
 let base: string;
 
 before(async () => {
-  child = spawn(process.execPath, [
-    bin,
-    'serve',
-    '--mode',
-    'hub',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--history',
-    '50',
-  ]);
-  const lines = createInterface({ input: child.stdout });
-  const [first] = (await once(lines, 'line')) as [string];
-  const match = /^listening (ws:\/\/127\.0\.0\.1:\d+)\/$/.exec(first);
-  assert.ok(match, `first line was ${JSON.stringify(first)}`);
-  base = match[1] as string;
+  hub = await startHubProcess(['--history', '50']);
+  base = hub.url;
 });
 
 after(async () => {
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await once(child, 'exit');
+  hub.kill('SIGTERM');
+  const timer = setTimeout(() => hub.kill('SIGKILL'), 5000);
+  await hub.exited;
   clearTimeout(timer);
 });
 
